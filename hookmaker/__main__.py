@@ -1,0 +1,3 @@
+from hookmaker.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""``hookmaker stats`` and ``hookmaker events show``: what the event store holds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.config import Config
+from shared.eventstore import STATES, EventStore
+from shared.keys import Keys
+from shared.redisconn import connect
+
+
+def store_for(config: Config) -> EventStore:
+    return EventStore(connect(config.redis), Keys(config.redis.prefix),
+                      retention_s=config.worker.retention_s)
+
+
+def stats(config: Config) -> dict[str, Any]:
+    """Counts by state (they add up to ``accepted``), backlog age and queue depth."""
+    store = store_for(config)
+    counts = store.counts()
+    return {"states": {s: counts[s] for s in STATES}, "accepted": counts["accepted"],
+            "adds_up": sum(counts[s] for s in STATES) == counts["accepted"],
+            "duplicates_at_ingress": counts["duplicates_at_ingress"],
+            "oldest_pending_age_s": store.oldest_pending_age_s(),
+            "queue_depth": store.redis.llen(config.worker.queue)}
+
+
+def format_stats(data: dict[str, Any]) -> str:
+    lines = [f"{'state':<14}{'events':>10}"]
+    lines += [f"{state:<14}{count:>10}" for state, count in data["states"].items()]
+    lines.append(f"{'= accepted':<14}{data['accepted']:>10}"
+                 + ("" if data["adds_up"] else "   (does NOT add up: report this)"))
+    lines.append(f"\nduplicates answered at the ingress: {data['duplicates_at_ingress']}")
+    age = data["oldest_pending_age_s"]
+    lines.append(f"oldest pending event: {'none' if age is None else f'{age:.1f} s old'}")
+    lines.append(f"queue depth (wake-ups waiting): {data['queue_depth']}")
+    return "\n".join(lines)
+
+
+def show_event(config: Config, event_id: str) -> dict[str, Any] | None:
+    store = store_for(config)
+    record = store.get(event_id)
+    return None if record is None else store.describe(record)
+
+
+def format_event(view: dict[str, Any]) -> str:
+    head = [f"event     {view['id']}", f"source    {view['source']}",
+            f"type      {view['event_type'] or '-'}", f"state     {view['state']}",
+            f"route     {view['route'] or '-'}", f"record    {view['record_id'] or '-'}",
+            f"dedupe    {view['dedupe_key'] or '-'}", f"attempts  {view['attempts']}"]
+    history = ["", "history:"] + [
+        f"  {a['at']:.3f}  {a['outcome']:<12} {('FM ' + a['code']) if a.get('code') else '':<8}"
+        f" {a['message']}" for a in view["history"]] if view["history"] else ["", "history: none"]
+    try:
+        body = json.dumps(json.loads(view["body"]), indent=2)
+    except ValueError:
+        body = view["body"]
+    return "\n".join(head + history + ["", "body:", body])

@@ -1,0 +1,27 @@
+-- Take an event to work on it, if it is there to take. One atomic step.
+-- KEYS: 1 event hash, 2 due zset, 3 leases zset, 4 counts hash
+-- ARGV: 1 id, 2 now, 3 lease_s, 4 claim token, 5 max_lost (poison cap)
+-- Returns: {status, detail}: {"claimed", state_before} | {"done", state} | {"busy", lease}
+--          | {"early", due_at} | {"missing", ""}. A state_before of "poison:N" means the
+--          event's lease ran out N times (workers died on it): the caller dead-letters it.
+local state = redis.call("HGET", KEYS[1], "state")
+if not state then return {"missing", ""} end
+if state == "delivered" or state == "duplicate" or state == "dead" or state == "ignored" then
+  return {"done", state}
+end
+local now = tonumber(ARGV[2])
+if state == "in_progress" then
+  local lease = tonumber(redis.call("ZSCORE", KEYS[3], ARGV[1]) or "0")
+  if lease > now then return {"busy", tostring(lease)} end
+  local lost = redis.call("HINCRBY", KEYS[1], "lost", 1)
+  if lost > tonumber(ARGV[5]) then state = "poison:" .. lost end
+else
+  local due = tonumber(redis.call("HGET", KEYS[1], "due_at") or "0")
+  if due > now then return {"early", tostring(due)} end
+  redis.call("ZREM", KEYS[2], ARGV[1])
+  redis.call("HINCRBY", KEYS[4], state, -1)
+  redis.call("HINCRBY", KEYS[4], "in_progress", 1)
+end
+redis.call("HSET", KEYS[1], "state", "in_progress", "claim", ARGV[4], "updated_at", ARGV[2])
+redis.call("ZADD", KEYS[3], now + tonumber(ARGV[3]), ARGV[1])
+return {"claimed", state}
