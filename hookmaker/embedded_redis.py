@@ -56,6 +56,7 @@ class EmbeddedRedis:
                 "--logfile", str(self.data_dir / "redis.log")]
 
     def start(self, timeout_s: float = 15.0) -> "EmbeddedRedis":
+        self.data_dir = self.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
         self.proc = spawn(self.argv())

@@ -112,6 +112,7 @@ class Config:
     filemaker: Mapping[str, FileMakerServer]
     sources: Mapping[str, Source]
     routes: tuple[Route, ...]
+    admin: Mapping[str, Any] = field(default_factory=dict)   # parsed by the admin console
 
     def route_for(self, source: str, event_type: str | None) -> Route | None:
         """The first route, in file order, that wants this event; None if none does."""
@@ -151,7 +152,7 @@ def load(path: Path | str, environ: Mapping[str, str] | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     root = Table(data, "", text)
-    root.only("redis", "ingress", "worker", "filemaker", "sources", "routes")
+    root.only("redis", "ingress", "worker", "filemaker", "sources", "routes", "admin")
     base = path.resolve().parent
     ingress = _ingress(root.table("ingress"))
     servers = {n: _server(t, n, base, environ) for n, t in _named(root.table("filemaker"))}
@@ -161,7 +162,7 @@ def load(path: Path | str, environ: Mapping[str, str] | None = None) -> Config:
     return Config(path=path, redis=_redis(root.table("redis"), environ), ingress=ingress,
                   worker=_worker(root.table("worker")),
                   filemaker=MappingProxyType(servers), sources=MappingProxyType(sources),
-                  routes=routes)
+                  routes=routes, admin=MappingProxyType(dict(root.table("admin").items())))
 
 
 def _named(table: Table) -> list[tuple[str, Table]]:

@@ -24,6 +24,7 @@ import time
 
 from shared.envelope import Attempt
 from shared.errors import Halt, Invalid, Outcome, Permanent, Throttled, Transient, Unavailable
+from workers import deadletter
 from workers.backoff import full_jitter
 from workers.context import Delivery
 from workers.runtime import Runtime
@@ -61,8 +62,14 @@ def failed(delivery: Delivery, runtime: Runtime, outcome: Outcome, started: floa
                           duration_ms=attempt.duration_ms)
     extra = {"route": delivery.route.name if delivery.route else "",
              "last_error": str(outcome)[:500]}
+    if delivery.route is not None:
+        extra["filemaker"] = delivery.route.filemaker
+    if state == "dead":
+        deadletter.bury(delivery, runtime, attempt, extra)
+        _log(outcome, delivery, state, 0.0)
+        return state
     due_at = time.time() + delay_s
-    short = state == "scheduled" and delay_s <= COUNTDOWN_MAX_S
+    short = delay_s <= COUNTDOWN_MAX_S
     finished = runtime.store.finish(
         delivery.event_id, delivery.claim, state, attempt=attempt, spend_attempt=spend,
         due_at=due_at, poke_at=due_at + runtime.config.worker.reconcile_grace_s if short else 0,
