@@ -128,6 +128,21 @@ def stats(obj: Context, as_json: bool) -> None:
     click.echo(json.dumps(data, indent=2) if as_json else format_stats(data))
 
 
+@main.command()
+@click.argument("server")
+@click.pass_obj
+def resume(obj: Context, server: str) -> None:
+    """Resume deliveries to a FileMaker SERVER (as named in the config) after a halt."""
+    from hookmaker.inspect import resume as do_resume  # noqa: PLC0415
+    config = obj.config()
+    if server not in config.filemaker:
+        raise click.ClickException(f"no FileMaker server {server!r} in the config; "
+                                   f"configured: {', '.join(config.filemaker)}")
+    before = do_resume(config, server)
+    click.echo(f"{server}: {before['state']} -> closed"
+               + (f" (was: {before['reason']})" if before["reason"] else ""))
+
+
 @main.group()
 def events() -> None:
     """Look events up in the event store."""

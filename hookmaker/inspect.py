@@ -9,6 +9,7 @@ from shared.config import Config
 from shared.eventstore import STATES, EventStore
 from shared.keys import Keys
 from shared.redisconn import connect
+from workers.circuit import Circuit
 
 
 def store_for(config: Config) -> EventStore:
@@ -20,7 +21,9 @@ def stats(config: Config) -> dict[str, Any]:
     """Counts by state (they add up to ``accepted``), backlog age and queue depth."""
     store = store_for(config)
     counts = store.counts()
+    circuits = [Circuit(store.redis, store.keys, name).describe() for name in config.filemaker]
     return {"states": {s: counts[s] for s in STATES}, "accepted": counts["accepted"],
+            "circuits": circuits,
             "adds_up": sum(counts[s] for s in STATES) == counts["accepted"],
             "duplicates_at_ingress": counts["duplicates_at_ingress"],
             "oldest_pending_age_s": store.oldest_pending_age_s(),
@@ -36,7 +39,22 @@ def format_stats(data: dict[str, Any]) -> str:
     age = data["oldest_pending_age_s"]
     lines.append(f"oldest pending event: {'none' if age is None else f'{age:.1f} s old'}")
     lines.append(f"queue depth (wake-ups waiting): {data['queue_depth']}")
+    lines.append("\nFileMaker circuits:")
+    for c in data["circuits"]:
+        why = f"  ({c['reason']})" if c["reason"] else ""
+        lines.append(f"  {c['server']:<12} {c['state']:<10} failures {c['failures']}{why}")
+    if any(c["state"] == "halted" for c in data["circuits"]):
+        lines.append("  a halted server waits for: hookmaker resume SERVER")
     return "\n".join(lines)
+
+
+def resume(config: Config, server: str) -> dict:
+    """Close a server's circuit (after a Halt, once the cause is fixed)."""
+    store = store_for(config)
+    circuit = Circuit(store.redis, store.keys, server)
+    before = circuit.describe()
+    circuit.resume()
+    return before
 
 
 def show_event(config: Config, event_id: str) -> dict[str, Any] | None:

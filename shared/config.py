@@ -21,6 +21,10 @@ from shared.secrets import Secret, resolve
 from shared.tomlread import Table
 
 ACTIONS = ("inbox", "create", "upsert", "script")
+# Deliberately broken behaviours, for the fault suite's known-bad runs only: each one
+# removes a protection, so a test can prove it notices the loss or duplicate that follows.
+UNSAFE_KNOBS = ("no-reconciler", "early-ack", "unavailable-spends-attempts", "no-budget",
+                "no-dedupe-check")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,12 @@ class WorkerSettings:
     retention_s: int = D.DEFAULT_RETENTION_S
     backoff_base_s: float = D.DEFAULT_BACKOFF_BASE_S
     backoff_cap_s: float = D.DEFAULT_BACKOFF_CAP_S
+    visibility_timeout_s: int = D.DEFAULT_VISIBILITY_TIMEOUT_S
+    unsafe: tuple[str, ...] = ()
+
+    def broken(self, knob: str) -> bool:
+        """Is this protection switched off (fault-suite known-bad runs only)?"""
+        return knob in self.unsafe
 
 
 @dataclass(frozen=True)
@@ -194,7 +204,11 @@ def _ingress(t: Table) -> IngressSettings:
 
 def _worker(t: Table) -> WorkerSettings:
     t.only("queue", "lease_s", "reconcile_interval_s", "reconcile_grace_s", "retention_s",
-           "backoff_base_s", "backoff_cap_s")
+           "backoff_base_s", "backoff_cap_s", "visibility_timeout_s", "unsafe")
+    unsafe = t.strings("unsafe", ())
+    for knob in unsafe:
+        if knob not in UNSAFE_KNOBS:
+            raise t.fail("unsafe", f"unknown knob {knob!r}; known: {', '.join(UNSAFE_KNOBS)}")
     return WorkerSettings(
         queue=t.str("queue", D.DEFAULT_QUEUE),
         lease_s=t.number("lease_s", D.DEFAULT_LEASE_S, minimum=1),
@@ -203,7 +217,10 @@ def _worker(t: Table) -> WorkerSettings:
         reconcile_grace_s=t.number("reconcile_grace_s", D.DEFAULT_RECONCILE_GRACE_S),
         retention_s=t.int("retention_s", D.DEFAULT_RETENTION_S, minimum=60),
         backoff_base_s=t.number("backoff_base_s", D.DEFAULT_BACKOFF_BASE_S),
-        backoff_cap_s=t.number("backoff_cap_s", D.DEFAULT_BACKOFF_CAP_S))
+        backoff_cap_s=t.number("backoff_cap_s", D.DEFAULT_BACKOFF_CAP_S),
+        visibility_timeout_s=t.int("visibility_timeout_s", D.DEFAULT_VISIBILITY_TIMEOUT_S,
+                                   minimum=1),
+        unsafe=unsafe)
 
 
 def _server(t: Table, name: str, base: Path, environ: Mapping[str, str]) -> FileMakerServer:

@@ -20,7 +20,9 @@ DEFAULT_INGRESS_PORT = 8080
 
 # Event store and worker
 DEFAULT_RETENTION_S = 7 * 24 * 3600        # also the dedupe window
-DEFAULT_LEASE_S = 120                      # an in-progress event is re-offered after this
+DEFAULT_LEASE_S = 180                      # an in-progress event is re-offered after this
+                                           # (longer than a task may run: 120 s hard limit)
+DEFAULT_VISIBILITY_TIMEOUT_S = 3600        # the broker redelivers an unacked message after
 DEFAULT_RECONCILE_INTERVAL_S = 2.0
 DEFAULT_RECONCILE_GRACE_S = 2.0            # a received event is "overdue" after this
 DEFAULT_RECONCILE_BATCH = 500

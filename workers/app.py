@@ -26,7 +26,7 @@ def create_worker_app(config: Config, *, reconcile: bool = True) -> Celery:
     def deliver(event_id: str) -> str:
         return process(event_id, runtime_module.current())
 
-    if reconcile:
+    if reconcile and not config.worker.broken("no-reconciler"):
         _start_reconciler_with_worker(config, wakeups)
     return app
 

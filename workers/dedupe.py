@@ -1,9 +1,12 @@
-"""Stage 2, dedupe: never write the same event to FileMaker twice.
+"""Stage 3, dedupe: never write the same event to FileMaker twice.
 
-The ingress already stores one event per dedupe key. What is left is the event itself
-being pushed again: a worker killed after FileMaker wrote but before the outcome was
-recorded, a timeout on a write that landed, a requeue. So whenever an earlier push may
-have happened, FileMaker is asked first whether it holds the event id.
+Claim, then commit. The ingress stores one event per dedupe key (one atomic step), so the
+event's claim in the store (``EventStore.claim``: a lease, held by one worker) is the claim
+on its dedupe key, and ``settle`` commits it only after FileMaker confirmed the write. What
+is left is the event being pushed again after an earlier push may have landed: a worker
+killed between FileMaker's write and the commit (its lease expires, another worker
+reclaims), a timeout on a write that landed, a requeue. Then FileMaker is asked first
+whether it holds the event id (the route's ``event_id_field``; the inbox's ``EventId``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from workers.runtime import Runtime
 
 def run(delivery: Delivery, runtime: Runtime) -> None:
     record = delivery.record
+    if runtime.config.worker.broken("no-dedupe-check"):
+        return
     if not record.history and record.lost == 0:
         return                      # first try: nothing can be there yet
     client = runtime.filemaker(delivery.route.filemaker)

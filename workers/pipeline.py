@@ -17,7 +17,7 @@ from workers import settle
 
 log = logging.getLogger("hookmaker.worker")
 
-STAGES = (validate, dedupe, ratelimit, push)
+STAGES = (validate, ratelimit, dedupe, push)     # then settle (and deadletter)
 
 
 def process(event_id: str, runtime: Runtime) -> str:

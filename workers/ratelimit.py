@@ -1,9 +1,15 @@
-"""Stage 3, ratelimit: one FileMaker budget shared by every worker on every machine.
+"""Stage 2, ratelimit: FileMaker is protected by one budget shared by every worker.
 
-Each server has a rate (requests per second, evenly spaced) and a cap on requests in
-flight, both kept in Redis on Redis's clock. Without a free slot the worker never waits
-long: a short wait is slept without holding anything; a longer one reschedules the event
-for when a slot will be free, without spending one of its attempts.
+Two gates, both in Redis on Redis's clock, so every worker on every machine shares them:
+
+- the server's **circuit** (``workers/circuit.py``): while FileMaker is down or halted,
+  deliveries wait without spending attempts;
+- the server's **budget**: a rate (requests per second, evenly spaced) and a cap on requests
+  in flight. A delivery takes as many requests as it will make (an upsert two, a re-check
+  for an earlier push one more). Without a free slot a worker never waits long: a short
+  wait is slept holding nothing; a longer one reschedules the event for when a slot frees.
+
+It runs before dedupe because dedupe may itself ask FileMaker.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import secrets
 import time
 from importlib import resources
-
 from typing import TYPE_CHECKING
 
 from shared.errors import Throttled
@@ -37,12 +42,12 @@ class Budget:
         self._take = self.redis.register_script(
             resources.files("shared.lua").joinpath("budget.lua").read_text())
 
-    def take(self) -> tuple[str | None, float]:
+    def take(self, cost: int = 1) -> tuple[str | None, float]:
         """Returns (slot id, 0) when granted, else (None, seconds to wait)."""
         slot = secrets.token_hex(6)
         granted, wait_ms = self._take(keys=list(self.keys),
                                       args=[self.interval_ms, self.max_in_flight, slot,
-                                            self.slot_ttl_ms])
+                                            self.slot_ttl_ms, cost])
         return (slot, 0.0) if granted else (None, wait_ms / 1000)
 
     def give_back(self, slot: str) -> None:
@@ -50,15 +55,25 @@ class Budget:
 
 
 def run(delivery: Delivery, runtime: Runtime) -> None:
-    """Take a slot; the pipeline gives it back when the push is over.
+    """Pass the circuit, then take a budget slot; the pipeline gives it back afterwards.
 
     Raises:
-        Throttled: no slot soon; ``delay_s`` is when one should be free. It does not
-            count against the event's attempts.
+        Throttled: the circuit is open or halted, or no slot is free soon; ``delay_s`` says
+            when to look again. It spends none of the event's attempts.
     """
-    budget = runtime.budget(delivery.route.filemaker)
+    server = delivery.route.filemaker
+    verdict = runtime.circuit(server).check()
+    if not verdict.go:
+        raise Throttled(f"FileMaker {server} circuit is {verdict.state}",
+                        delay_s=max(verdict.wait_s, 0.05))
+    delivery.notes["circuit"] = verdict
+    if runtime.config.worker.broken("no-budget"):
+        return
+    budget = runtime.budget(server)
+    cost = _cost(delivery)
+    wait_s = 0.0
     for _ in range(SLEEP_TRIES):
-        slot, wait_s = budget.take()
+        slot, wait_s = budget.take(cost)
         if slot is not None:
             delivery.cleanups.append(lambda: budget.give_back(slot))
             return
@@ -66,3 +81,10 @@ def run(delivery: Delivery, runtime: Runtime) -> None:
             break
         time.sleep(wait_s)
     raise Throttled("waiting for the FileMaker budget", delay_s=wait_s)
+
+
+def _cost(delivery: Delivery) -> int:
+    """How many Data API requests this delivery will make."""
+    record = delivery.record
+    recheck = 1 if (record.history or record.lost) else 0
+    return (2 if delivery.route.action == "upsert" else 1) + recheck

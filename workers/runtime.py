@@ -28,6 +28,7 @@ class Runtime:
     wakeups: Wakeups
     _clients: dict = field(default_factory=dict)
     _budgets: dict = field(default_factory=dict)
+    _circuits: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -53,6 +54,14 @@ class Runtime:
             if server not in self._budgets:
                 self._budgets[server] = Budget(self, server)
             return self._budgets[server]
+
+    def circuit(self, server: str):
+        """The shared circuit of one configured server."""
+        from workers.circuit import Circuit  # noqa: PLC0415 - avoids an import cycle
+        with self._lock:
+            if server not in self._circuits:
+                self._circuits[server] = Circuit(self.redis, self.keys, server)
+            return self._circuits[server]
 
     def close(self) -> None:
         for client in self._clients.values():

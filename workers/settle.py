@@ -26,6 +26,7 @@ from shared.envelope import Attempt
 from shared.errors import Halt, Invalid, Outcome, Permanent, Throttled, Transient, Unavailable
 from workers import deadletter
 from workers.backoff import full_jitter
+from workers.circuit import SLOW_S
 from workers.context import Delivery
 from workers.runtime import Runtime
 
@@ -38,6 +39,7 @@ UNAVAILABLE_DELAY_S = 5.0
 
 def succeeded(delivery: Delivery, runtime: Runtime, started: float) -> str:
     result = delivery.result or "delivered"
+    _tell_circuit(delivery, runtime, None, time.time() - started)
     attempt = Attempt(at=time.time(), outcome=result, message=delivery.message,
                       duration_ms=round((time.time() - started) * 1000, 1))
     extra = {"route": delivery.route.name if delivery.route else ""}
@@ -54,6 +56,7 @@ def failed(delivery: Delivery, runtime: Runtime, outcome: Outcome, started: floa
     attempt = Attempt(at=time.time(), outcome=outcome.kind, message=outcome.message,
                       code=outcome.code, duration_ms=round((time.time() - started) * 1000, 1))
     state, delay_s, spend = _next(delivery, runtime, outcome)
+    _tell_circuit(delivery, runtime, outcome, time.time() - started)
     if isinstance(outcome, Throttled):
         attempt = None                        # waiting for a slot is not worth a history line
     elif state == "dead" and isinstance(outcome, Transient):
@@ -83,7 +86,9 @@ def failed(delivery: Delivery, runtime: Runtime, outcome: Outcome, started: floa
 def _next(delivery: Delivery, runtime: Runtime, outcome: Outcome) -> tuple[str, float, bool]:
     if isinstance(outcome, (Invalid, Permanent)):
         return "dead", 0.0, True
-    if isinstance(outcome, Transient):
+    if isinstance(outcome, Transient) or (
+            isinstance(outcome, Unavailable) and not isinstance(outcome, Throttled)
+            and runtime.config.worker.broken("unavailable-spends-attempts")):
         if _why_dead(delivery):
             return "dead", 0.0, True
         cfg = runtime.config.worker
@@ -95,6 +100,23 @@ def _next(delivery: Delivery, runtime: Runtime, outcome: Outcome) -> tuple[str, 
     if isinstance(outcome, Halt):
         return "scheduled", HALT_PAUSE_S, False
     return "dead", 0.0, True
+
+
+def _tell_circuit(delivery: Delivery, runtime: Runtime, outcome: Outcome | None,
+                  took_s: float) -> None:
+    """Keep the server's circuit informed: only FileMaker's own health counts."""
+    verdict = delivery.notes.get("circuit")
+    if verdict is None or isinstance(outcome, Throttled):
+        return                             # never got to FileMaker
+    circuit = runtime.circuit(delivery.route.filemaker)
+    if isinstance(outcome, Halt):
+        circuit.halt(str(outcome))
+    elif isinstance(outcome, Unavailable):
+        circuit.failure(str(outcome))
+    elif took_s > SLOW_S:
+        circuit.failure(f"slow: {took_s:.1f} s")
+    elif verdict.probe or verdict.failures:
+        circuit.success()
 
 
 def _why_dead(delivery: Delivery) -> str:

@@ -2,7 +2,7 @@
 -- spaced at least one interval apart) and a cap on requests in flight. Redis's own clock,
 -- so every worker on every machine shares one budget. One atomic step.
 -- KEYS: 1 GCRA key (theoretical arrival time, ms), 2 in-flight zset (slot -> expiry ms)
--- ARGV: 1 interval_ms, 2 max in flight, 3 slot id, 4 slot ttl_ms
+-- ARGV: 1 interval_ms, 2 max in flight, 3 slot id, 4 slot ttl_ms, 5 cost (requests)
 -- Returns: {granted (1/0), wait_ms}
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -13,6 +13,7 @@ if redis.call("ZCARD", KEYS[2]) >= tonumber(ARGV[2]) then
 end
 local tat = tonumber(redis.call("GET", KEYS[1]) or "0")
 if tat > now then return {0, tat - now} end
-redis.call("SET", KEYS[1], now + interval, "PX", math.max(1000, 2 * interval))
+local spend = interval * tonumber(ARGV[5])
+redis.call("SET", KEYS[1], now + spend, "PX", math.max(1000, 2 * spend))
 redis.call("ZADD", KEYS[2], now + tonumber(ARGV[4]), ARGV[3])
 return {1, 0}
