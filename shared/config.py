@@ -43,6 +43,10 @@ class IngressSettings:
     workers: int = D.DEFAULT_INGRESS_WORKERS
     threads: int = D.DEFAULT_INGRESS_THREADS
     port: int = D.DEFAULT_INGRESS_PORT
+    server: str = "gunicorn"                # or "granian" (optional dependency)
+    graceful_timeout_s: int = 30            # SIGTERM: in-flight requests get this long
+    rate_per_s: float | None = None         # global limit over every source; None: none
+    burst: int = 0                          # requests allowed at once; 0: one second's worth
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class Source:
     rate_per_s: float | None = None
     burst: int = 0
     max_body_bytes: int = D.DEFAULT_MAX_BODY_BYTES
+    # a static answer to accepted deliveries instead of 202 {"id"}: status, body, content_type
+    reply: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class Route:
     key_field: str | None = None           # upsert: the field that identifies the record
     script: str | None = None              # script action, or a script run after inbox
     event_id_field: str | None = None      # where the event id lands: the idempotency key
+    schema: Mapping[str, Any] | None = None  # JSON Schema the payload must meet
     max_attempts: int = D.DEFAULT_MAX_ATTEMPTS
     max_age_s: float = D.DEFAULT_MAX_AGE_S
 
@@ -167,7 +174,7 @@ def load(path: Path | str, environ: Mapping[str, str] | None = None) -> Config:
     ingress = _ingress(root.table("ingress"))
     servers = {n: _server(t, n, base, environ) for n, t in _named(root.table("filemaker"))}
     sources = {n: _source(t, n, base, environ, ingress) for n, t in _named(root.table("sources"))}
-    routes = tuple(_route(t, servers, sources) for t in root.tables("routes"))
+    routes = tuple(_route(t, servers, sources, base) for t in root.tables("routes"))
     _unique_route_names(root, routes)
     return Config(path=path, redis=_redis(root.table("redis"), environ), ingress=ingress,
                   worker=_worker(root.table("worker")),
@@ -193,13 +200,18 @@ def _redis(t: Table, environ: Mapping[str, str]) -> RedisSettings:
 
 
 def _ingress(t: Table) -> IngressSettings:
-    t.only("max_body_bytes", "retry_after_s", "workers", "threads", "port")
+    t.only("max_body_bytes", "retry_after_s", "workers", "threads", "port", "server",
+           "graceful_timeout_s", "rate_per_s", "burst")
     return IngressSettings(
         max_body_bytes=t.int("max_body_bytes", D.DEFAULT_MAX_BODY_BYTES, minimum=1),
         retry_after_s=t.int("retry_after_s", D.DEFAULT_RETRY_AFTER_S, minimum=1),
         workers=t.int("workers", D.DEFAULT_INGRESS_WORKERS, minimum=1),
         threads=t.int("threads", D.DEFAULT_INGRESS_THREADS, minimum=1),
-        port=t.int("port", D.DEFAULT_INGRESS_PORT, minimum=1))
+        port=t.int("port", D.DEFAULT_INGRESS_PORT, minimum=1),
+        server=t.choice("server", ("gunicorn", "granian"), "gunicorn"),
+        graceful_timeout_s=t.int("graceful_timeout_s", 30, minimum=1),
+        rate_per_s=t.number("rate_per_s", None, minimum=0.001),
+        burst=t.int("burst", 0))
 
 
 def _worker(t: Table) -> WorkerSettings:
@@ -246,7 +258,7 @@ def _server(t: Table, name: str, base: Path, environ: Mapping[str, str]) -> File
 def _source(t: Table, name: str, base: Path, environ: Mapping[str, str],
             ingress: IngressSettings) -> Source:
     t.only("verifier", "secret", "secrets", "options", "dedupe", "allowlist",
-           "trusted_proxies", "rate_per_s", "burst", "max_body_bytes")
+           "trusted_proxies", "rate_per_s", "burst", "max_body_bytes", "reply")
     refs = t.strings("secrets", ()) + t.strings("secret", ())
     secrets = tuple(resolve(r, key=t.key("secrets"), base_dir=base, environ=environ)
                     for r in refs)
@@ -268,14 +280,47 @@ def _source(t: Table, name: str, base: Path, environ: Mapping[str, str],
         name=name, verifier=verifier, secrets=secrets,
         options=MappingProxyType(dict(t.table("options").items())), dedupe=dedupe,
         allowlist=allowlist, trusted_proxies=t.int("trusted_proxies", 0),
-        rate_per_s=t.number("rate_per_s", None, minimum=0.01), burst=t.int("burst", 0),
-        max_body_bytes=t.int("max_body_bytes", ingress.max_body_bytes, minimum=1))
+        rate_per_s=t.number("rate_per_s", None, minimum=0.001), burst=t.int("burst", 0),
+        max_body_bytes=t.int("max_body_bytes", ingress.max_body_bytes, minimum=1),
+        reply=_reply(t.table("reply")) if t.has("reply") else MappingProxyType({}))
+
+
+def _reply(t: Table) -> Mapping[str, Any]:
+    """A source's static reply: ``status`` (2xx, default 200), ``body``, ``content_type``."""
+    t.only("status", "body", "content_type")
+    status = t.int("status", 200, minimum=200)
+    if status > 299:
+        raise t.fail("status", "must be a 2xx status: the delivery was accepted")
+    body = t.str("body", "")
+    if len(body) > 64 * 1024:
+        raise t.fail("body", "must be at most 64 KiB")
+    content_type = t.str("content_type", "text/plain; charset=utf-8")
+    if not content_type or any(c in content_type for c in "\r\n"):
+        raise t.fail("content_type", "must be a media type on one line")
+    return MappingProxyType({"status": status, "body": body, "content_type": content_type})
+
+
+def _json_schema(t: Table, base: Path) -> Mapping[str, Any]:
+    """Load and check a route's JSON Schema file (path relative to the config)."""
+    import json  # noqa: PLC0415
+    from jsonschema import SchemaError, validators  # noqa: PLC0415 - only routes with schemas
+    path = base / t.str("schema")
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        validators.validator_for(schema).check_schema(schema)
+    except OSError as exc:
+        raise t.fail("schema", f"cannot read {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise t.fail("schema", f"{path} is not JSON: {exc}") from exc
+    except SchemaError as exc:
+        raise t.fail("schema", f"{path} is not a valid JSON Schema: {exc.message}") from exc
+    return MappingProxyType(schema)
 
 
 def _route(t: Table, servers: Mapping[str, FileMakerServer],
-           sources: Mapping[str, Source]) -> Route:
+           sources: Mapping[str, Source], base: Path) -> Route:
     t.only("name", "source", "events", "filemaker", "layout", "action", "fields", "key_field",
-           "script", "event_id_field", "max_attempts", "max_age_s")
+           "script", "event_id_field", "max_attempts", "max_age_s", "schema")
     source, server = t.str("source"), t.str("filemaker", next(iter(servers), ""))
     if source not in sources:
         raise t.fail("source", f"unknown source {source!r}; declared: {', '.join(sources)}")
@@ -290,6 +335,7 @@ def _route(t: Table, servers: Mapping[str, FileMakerServer],
         action=action, events=t.strings("events", ()), fields=MappingProxyType(fields),
         key_field=t.str("key_field", None), script=t.str("script", None),
         event_id_field=t.str("event_id_field", None),
+        schema=_json_schema(t, base) if t.has("schema") else None,
         max_attempts=t.int("max_attempts", D.DEFAULT_MAX_ATTEMPTS, minimum=1),
         max_age_s=t.number("max_age_s", D.DEFAULT_MAX_AGE_S, minimum=1))
     if action == "upsert" and not route.key_field:
