@@ -89,13 +89,30 @@ def ingress(obj: Context, bind: str, workers: int | None, threads: int | None) -
 @click.option("--loglevel", "-l", default="INFO", show_default=True)
 @click.option("--no-reconcile", is_flag=True, help="Do not run this host's reconciler.")
 @click.option("--name", "-n", help="Celery node name (default: hookmaker-PID@host).")
+@click.option("--heartbeat-file", default="/tmp/hookmaker-worker.heartbeat", show_default=True,
+              type=click.Path(path_type=Path), help="Liveness file for worker-health.")
 @click.pass_obj
 def worker(obj: Context, concurrency: int, pool: str, loglevel: str, no_reconcile: bool,
-           name: str | None) -> None:
+           name: str | None, heartbeat_file: Path) -> None:
     """Run a Celery worker with the project's settings (and this host's reconciler)."""
     from hookmaker.serve import run_worker  # noqa: PLC0415
     run_worker(obj.config(), concurrency=concurrency, pool=pool, loglevel=loglevel,
-               reconcile=not no_reconcile, name=name)
+               reconcile=not no_reconcile, name=name, heartbeat_file=heartbeat_file)
+
+
+@main.command("worker-health")
+@click.option("--heartbeat-file", default="/tmp/hookmaker-worker.heartbeat", show_default=True,
+              type=click.Path(path_type=Path))
+@click.option("--max-age", "max_age_s", default=30.0, show_default=True,
+              help="Seconds after which a silent heartbeat means unhealthy.")
+def worker_health(heartbeat_file: Path, max_age_s: float) -> None:
+    """Exit 0 if the worker is consuming and reaches Redis (a liveness probe), else 1."""
+    from workers.health import check  # noqa: PLC0415
+    problem = check(heartbeat_file, max_age_s)
+    if problem:
+        click.echo(f"unhealthy: {problem}", err=True)
+        sys.exit(1)
+    click.echo("healthy")
 
 
 @main.command()
@@ -126,6 +143,23 @@ def stats(obj: Context, as_json: bool) -> None:
     from hookmaker.inspect import format_stats, stats as collect  # noqa: PLC0415
     data = collect(obj.config())
     click.echo(json.dumps(data, indent=2) if as_json else format_stats(data))
+
+
+@main.command()
+@click.pass_obj
+def check(obj: Context) -> None:
+    """For every route: log in, confirm the layout, each mapped field and the script.
+
+    Prints a table; exits 1 on any problem, so it can gate a deploy.
+    """
+    from shared.filemaker.check import all_ok, check_routes, format_table  # noqa: PLC0415
+    from shared.keys import Keys  # noqa: PLC0415
+    from shared.redisconn import connect  # noqa: PLC0415
+    config = obj.config()
+    rows = check_routes(config, connect(config.redis), Keys(config.redis.prefix))
+    click.echo(format_table(rows))
+    if not all_ok(rows):
+        sys.exit(1)
 
 
 @main.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from shared.config import Config
 
@@ -29,10 +30,10 @@ def run_ingress(config: Config, *, bind: str, workers: int, threads: int) -> Non
 
 
 def run_worker(config: Config, *, concurrency: int, pool: str, loglevel: str,
-               reconcile: bool, name: str | None) -> None:
+               reconcile: bool, name: str | None, heartbeat_file: Path) -> None:
     """Run a Celery worker in this process until it is told to stop."""
     from workers.app import create_worker_app  # noqa: PLC0415 - only workers need Celery's worker
-    app = create_worker_app(config, reconcile=reconcile)
+    app = create_worker_app(config, reconcile=reconcile, heartbeat_file=heartbeat_file)
     argv = ["worker", "--queues", config.worker.queue, "--concurrency", str(concurrency),
             "--pool", pool, "--loglevel", loglevel, "--without-gossip", "--without-mingle",
             "--without-heartbeat", "--hostname", name or f"hookmaker-{os.getpid()}@%h"]

@@ -20,6 +20,7 @@ import requests
 from hookmaker.context import clear_stack_state, write_stack_state
 from hookmaker.embedded_redis import EmbeddedRedis
 from hookmaker.processes import port_open, spawn, stop, wait_until
+from shared import logs
 from shared.config import Config
 
 VAR = Path("var")
@@ -55,7 +56,9 @@ class Stack:
         return [sys.executable, "-m", "hookmaker", "--config", str(self.config.path), *args]
 
     def _env(self) -> dict:
-        return dict(os.environ, REDIS_URL=self.config.redis.url, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, REDIS_URL=self.config.redis.url, PYTHONUNBUFFERED="1")
+        env.setdefault(logs.FORMAT_ENV, "text")          # people read these; machines don't
+        return env
 
     def _start_emulator(self) -> None:
         for server in self.config.filemaker.values():

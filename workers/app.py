@@ -6,9 +6,14 @@ import logging
 
 from celery import Celery, signals
 
+from pathlib import Path
+
+from shared import logs
 from shared.celery_settings import TASK_NAME, Wakeups, make_celery
 from shared.config import Config
 from workers import runtime as runtime_module
+from shared.redisconn import connect
+from workers.health import heartbeat_step
 from workers.pipeline import process
 from workers.reconciler import Reconciler
 from workers.runtime import Runtime
@@ -16,11 +21,16 @@ from workers.runtime import Runtime
 log = logging.getLogger("hookmaker.worker")
 
 
-def create_worker_app(config: Config, *, reconcile: bool = True) -> Celery:
+def create_worker_app(config: Config, *, reconcile: bool = True,
+                      heartbeat_file: Path | None = None) -> Celery:
     """The Celery app ``hookmaker worker`` runs. Builds nothing that connects until used."""
     app = make_celery(config, name="hookmaker-worker")
     wakeups = Wakeups(app, config.worker.queue)
     runtime_module.install(lambda: Runtime.build(config, wakeups))
+    if heartbeat_file is not None:
+        ping = connect(config.redis).ping
+        app.steps["consumer"].add(heartbeat_step(heartbeat_file, ping))
+    signals.setup_logging.connect(lambda **_: logs.setup("worker"), weak=False)
 
     @app.task(name=TASK_NAME, ignore_result=True)
     def deliver(event_id: str) -> str:

@@ -23,6 +23,7 @@ import logging
 import time
 
 from shared.envelope import Attempt
+from shared.logs import event_fields
 from shared.errors import Halt, Invalid, Outcome, Permanent, Throttled, Transient, Unavailable
 from workers import deadletter
 from workers.backoff import full_jitter
@@ -47,7 +48,8 @@ def succeeded(delivery: Delivery, runtime: Runtime, started: float) -> str:
         extra["record_id"] = delivery.record_id
     runtime.store.finish(delivery.event_id, delivery.claim, result, attempt=attempt,
                          spend_attempt=result == "delivered", extra=extra)
-    log.info("event %s %s: %s", delivery.event_id, result, delivery.message)
+    log.info("event %s %s: %s", delivery.event_id, result, delivery.message,
+             extra=_story(delivery, result))
     return result
 
 
@@ -144,4 +146,9 @@ def _log(outcome: Outcome, delivery: Delivery, state: str, delay_s: float) -> No
     level = {Throttled: logging.DEBUG, Halt: logging.ERROR}.get(type(outcome), logging.WARNING)
     after = f" in {delay_s:.1f} s" if state == "scheduled" else ""
     log.log(level, "event %s %s (%s%s): %s", delivery.event_id, state, outcome.kind, after,
-            outcome)
+            outcome, extra=dict(_story(delivery, state), code=outcome.code))
+
+
+def _story(delivery: Delivery, outcome: str) -> dict:
+    return event_fields(delivery.event_id, source=delivery.record.envelope.source,
+                        route=delivery.route.name if delivery.route else None, outcome=outcome)
