@@ -71,15 +71,24 @@ def up(obj: Context, port: int, no_emulator: bool, schema: str) -> None:
 
 @main.command()
 @click.option("--bind", default=f"127.0.0.1:{D.DEFAULT_INGRESS_PORT}", show_default=True)
-@click.option("--workers", type=int, help="gunicorn worker processes (default: config).")
-@click.option("--threads", type=int, help="Threads per worker (default: config).")
+@click.option("--workers", type=int, help="Worker processes (default: config).")
+@click.option("--threads", type=int, help="Threads per worker (default: config; 1 = gunicorn "
+                                          "sync worker).")
+@click.option("--server", type=click.Choice(["gunicorn", "granian"]),
+              help="The WSGI server (default: config, else gunicorn; granian is optional).")
 @click.pass_obj
-def ingress(obj: Context, bind: str, workers: int | None, threads: int | None) -> None:
-    """Serve the ingress under gunicorn (SIGTERM finishes in-flight requests)."""
+def ingress(obj: Context, bind: str, workers: int | None, threads: int | None,
+            server: str | None) -> None:
+    """Serve the ingress (SIGTERM finishes in-flight requests, then exits)."""
     from hookmaker.serve import run_ingress  # noqa: PLC0415
+    from ingress.sources import prepare  # noqa: PLC0415
     config = obj.config()
-    run_ingress(config, bind=bind, workers=workers or config.ingress.workers,
-                threads=threads or config.ingress.threads)
+    try:
+        prepare(config)     # a bad source fails here, once, not in every server worker
+        run_ingress(config, bind=bind, workers=workers or config.ingress.workers,
+                    threads=threads or config.ingress.threads, server=server)
+    except (ConfigError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -91,13 +100,22 @@ def ingress(obj: Context, bind: str, workers: int | None, threads: int | None) -
 @click.option("--name", "-n", help="Celery node name (default: hookmaker-PID@host).")
 @click.option("--heartbeat-file", default="/tmp/hookmaker-worker.heartbeat", show_default=True,
               type=click.Path(path_type=Path), help="Liveness file for worker-health.")
+@click.option("--metrics-bind", default="", metavar="HOST:PORT",
+              help="Serve /metrics there (e.g. 0.0.0.0:9808); off when empty.")
 @click.pass_obj
 def worker(obj: Context, concurrency: int, pool: str, loglevel: str, no_reconcile: bool,
-           name: str | None, heartbeat_file: Path) -> None:
+           name: str | None, heartbeat_file: Path, metrics_bind: str) -> None:
     """Run a Celery worker with the project's settings (and this host's reconciler)."""
-    from hookmaker.serve import run_worker  # noqa: PLC0415
+    from hookmaker.worker_runner import run_worker  # noqa: PLC0415
+    bind = None
+    if metrics_bind:
+        host, _, port = metrics_bind.rpartition(":")
+        if not port.isdigit():
+            raise click.BadParameter("HOST:PORT, e.g. 0.0.0.0:9808", param_hint="--metrics-bind")
+        bind = (host or "127.0.0.1", int(port))
     run_worker(obj.config(), concurrency=concurrency, pool=pool, loglevel=loglevel,
-               reconcile=not no_reconcile, name=name, heartbeat_file=heartbeat_file)
+               reconcile=not no_reconcile, name=name, heartbeat_file=heartbeat_file,
+               metrics_bind=bind)
 
 
 @main.command("worker-health")

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from shared.config import Config
-from shared.eventstore import STATES, EventStore
+from shared.eventstore import EventStore
+from shared.stats import snapshot
 from shared.keys import Keys
 from shared.redisconn import connect
-from workers.circuit import Circuit
+from shared.circuit import Circuit
 
 
 def store_for(config: Config) -> EventStore:
@@ -18,16 +19,8 @@ def store_for(config: Config) -> EventStore:
 
 
 def stats(config: Config) -> dict[str, Any]:
-    """Counts by state (they add up to ``accepted``), backlog age and queue depth."""
-    store = store_for(config)
-    counts = store.counts()
-    circuits = [Circuit(store.redis, store.keys, name).describe() for name in config.filemaker]
-    return {"states": {s: counts[s] for s in STATES}, "accepted": counts["accepted"],
-            "circuits": circuits,
-            "adds_up": sum(counts[s] for s in STATES) == counts["accepted"],
-            "duplicates_at_ingress": counts["duplicates_at_ingress"],
-            "oldest_pending_age_s": store.oldest_pending_age_s(),
-            "queue_depth": store.redis.llen(config.worker.queue)}
+    """Counts by state (they add up to ``accepted``), backlog age, queue depth, circuits."""
+    return snapshot(store_for(config), config)
 
 
 def format_stats(data: dict[str, Any]) -> str:

@@ -8,11 +8,14 @@ from celery import Celery, signals
 
 from pathlib import Path
 
-from shared import logs
+from shared import logs, metrics
 from shared.celery_settings import TASK_NAME, Wakeups, make_celery
 from shared.config import Config
 from workers import runtime as runtime_module
+from shared.eventstore import EventStore
+from shared.keys import Keys
 from shared.redisconn import connect
+from shared.stats import snapshot
 from workers.health import heartbeat_step
 from workers.pipeline import process
 from workers.reconciler import Reconciler
@@ -22,7 +25,8 @@ log = logging.getLogger("hookmaker.worker")
 
 
 def create_worker_app(config: Config, *, reconcile: bool = True,
-                      heartbeat_file: Path | None = None) -> Celery:
+                      heartbeat_file: Path | None = None,
+                      metrics_bind: tuple[str, int] | None = None) -> Celery:
     """The Celery app ``hookmaker worker`` runs. Builds nothing that connects until used."""
     app = make_celery(config, name="hookmaker-worker")
     wakeups = Wakeups(app, config.worker.queue)
@@ -38,7 +42,27 @@ def create_worker_app(config: Config, *, reconcile: bool = True,
 
     if reconcile and not config.worker.broken("no-reconciler"):
         _start_reconciler_with_worker(config, wakeups)
+    if metrics_bind is not None:
+        _serve_metrics_with_worker(config, metrics_bind)
     return app
+
+
+def _serve_metrics_with_worker(config: Config, bind: tuple[str, int]) -> None:
+    """``/metrics`` on a small HTTP port of the worker's main process (all its children)."""
+
+    @signals.worker_ready.connect(weak=False)
+    def _start(**_: object) -> None:
+        from prometheus_client import start_http_server  # noqa: PLC0415
+        store = EventStore(connect(config.redis), Keys(config.redis.prefix),
+                           retention_s=config.worker.retention_s)
+        reg = metrics.registry(metrics.StoreCollector(lambda: snapshot(store, config)))
+        start_http_server(bind[1], addr=bind[0], registry=reg)
+        log.info("metrics on http://%s:%d/metrics", *bind)
+
+    @signals.worker_process_shutdown.connect(weak=False)
+    def _child_gone(pid: int | None = None, **_: object) -> None:
+        if pid:
+            metrics.process_exited(pid)
 
 
 def _start_reconciler_with_worker(config: Config, wakeups: Wakeups) -> None:

@@ -2,7 +2,7 @@
 
 Two gates, both in Redis on Redis's clock, so every worker on every machine shares them:
 
-- the server's **circuit** (``workers/circuit.py``): while FileMaker is down or halted,
+- the server's **circuit** (``shared/circuit.py``): while FileMaker is down or halted,
   deliveries wait without spending attempts;
 - the server's **budget**: a rate (requests per second, evenly spaced) and a cap on requests
   in flight. A delivery takes as many requests as it will make (an upsert two, a re-check

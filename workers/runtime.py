@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from shared import metrics
 from shared.celery_settings import Wakeups
 from shared.config import Config
 from shared.eventstore import EventStore
@@ -43,8 +44,11 @@ class Runtime:
         from shared.filemaker.client import FileMakerClient  # noqa: PLC0415 - heavy, lazy
         with self._lock:
             if server not in self._clients:
-                self._clients[server] = FileMakerClient(self.config.filemaker[server],
-                                                        self.redis, self.keys)
+                database = self.config.filemaker[server].database
+                self._clients[server] = FileMakerClient(
+                    self.config.filemaker[server], self.redis, self.keys,
+                    observer=lambda x: metrics.FILEMAKER_SECONDS.labels(
+                        database, x.code or str(x.status)).observe(x.duration_ms / 1000))
             return self._clients[server]
 
     def budget(self, server: str):
@@ -57,7 +61,7 @@ class Runtime:
 
     def circuit(self, server: str):
         """The shared circuit of one configured server."""
-        from workers.circuit import Circuit  # noqa: PLC0415 - avoids an import cycle
+        from shared.circuit import Circuit  # noqa: PLC0415 - avoids an import cycle
         with self._lock:
             if server not in self._circuits:
                 self._circuits[server] = Circuit(self.redis, self.keys, server)

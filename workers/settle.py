@@ -22,12 +22,13 @@ from __future__ import annotations
 import logging
 import time
 
+from shared import metrics
 from shared.envelope import Attempt
 from shared.logs import event_fields
 from shared.errors import Halt, Invalid, Outcome, Permanent, Throttled, Transient, Unavailable
 from workers import deadletter
 from workers.backoff import full_jitter
-from workers.circuit import SLOW_S
+from shared.circuit import SLOW_S
 from workers.context import Delivery
 from workers.runtime import Runtime
 
@@ -50,6 +51,9 @@ def succeeded(delivery: Delivery, runtime: Runtime, started: float) -> str:
                          spend_attempt=result == "delivered", extra=extra)
     log.info("event %s %s: %s", delivery.event_id, result, delivery.message,
              extra=_story(delivery, result))
+    metrics.EVENTS.labels(result).inc()
+    if result == "delivered":
+        metrics.ATTEMPTS.labels(result).inc()
     return result
 
 
@@ -59,6 +63,7 @@ def failed(delivery: Delivery, runtime: Runtime, outcome: Outcome, started: floa
                       code=outcome.code, duration_ms=round((time.time() - started) * 1000, 1))
     state, delay_s, spend = _next(delivery, runtime, outcome)
     _tell_circuit(delivery, runtime, outcome, time.time() - started)
+    _count(outcome, state, delivery)
     if isinstance(outcome, Throttled):
         attempt = None                        # waiting for a slot is not worth a history line
     elif state == "dead" and isinstance(outcome, Transient):
@@ -102,6 +107,15 @@ def _next(delivery: Delivery, runtime: Runtime, outcome: Outcome) -> tuple[str, 
     if isinstance(outcome, Halt):
         return "scheduled", HALT_PAUSE_S, False
     return "dead", 0.0, True
+
+
+def _count(outcome: Outcome, state: str, delivery: Delivery) -> None:
+    metrics.EVENTS.labels(state).inc()
+    if isinstance(outcome, Throttled):
+        if delivery.route is not None:
+            metrics.RATELIMIT_WAITS.labels(delivery.route.filemaker).inc()
+    else:
+        metrics.ATTEMPTS.labels(outcome.kind).inc()
 
 
 def _tell_circuit(delivery: Delivery, runtime: Runtime, outcome: Outcome | None,

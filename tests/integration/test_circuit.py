@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from shared.keys import Keys
-from workers import circuit as circuit_module
-from workers.circuit import Circuit
+from shared import circuit as circuit_module
+from shared.circuit import Circuit
 
 
 def test_opens_after_consecutive_failures_and_a_probe_closes_it(redis_client, monkeypatch):
