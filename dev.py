@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
     os.chdir(ROOT)
     if command == "run":
-        ensure_venv("embedded")
+        ensure_venv("test")          # one install serves both commands
         os.execv(BIN / "hookmaker", [str(BIN / "hookmaker"), "up", *rest])
     if command == "test":
         python = ensure_venv("test")
