@@ -46,6 +46,7 @@ def main(argv: list[str]) -> int:
         os.execv(BIN / "hookmaker", [str(BIN / "hookmaker"), "up", *rest])
     if command == "test":
         python = ensure_venv("test")
+        subprocess.check_call([str(python), "tests/browser/install_chromium.py"])
         os.execv(python, [str(python), "-m", "pytest", *rest])
     print(__doc__)
     return 0 if command in ("help", "-h", "--help") else 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from shared import requeue
 from workers.runtime import Runtime
 
 log = logging.getLogger("hookmaker.reconciler")
@@ -29,6 +30,7 @@ def reconcile_once(runtime: Runtime) -> int:
     ids = due + expired
     if ids:
         runtime.wakeups.publish_many(ids)
+    requeue.step(runtime)          # bulk requeue jobs, paced; DLQ retention (never raises)
     return len(ids)
 
 
@@ -39,11 +41,11 @@ class Reconciler(threading.Thread):
         super().__init__(name="hookmaker-reconciler", daemon=True)
         self._runtime_factory = runtime_factory
         self._interval_s = interval_s
-        self._stop = threading.Event()
+        self._stopping = threading.Event()  # not _stop: Thread._stop is called after fork
 
     def run(self) -> None:
         runtime = self._runtime_factory()
-        while not self._stop.wait(self._interval_s):
+        while not self._stopping.wait(self._interval_s):
             try:
                 while reconcile_once(runtime) >= BATCH:
                     pass
@@ -52,4 +54,4 @@ class Reconciler(threading.Thread):
                             exc_info=True)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
