@@ -217,6 +217,10 @@ def _mount_optional() -> None:
     """Commands whose packages live beside this one."""
     from emulator.cli import emulator  # noqa: PLC0415
     main.add_command(emulator, "emulator")
+    from hookmaker.admin_cli import admin  # noqa: PLC0415
+    from hookmaker.dlq_cli import dlq  # noqa: PLC0415
+    main.add_command(dlq, "dlq")
+    main.add_command(admin, "admin")
 
 
 _mount_optional()

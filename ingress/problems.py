@@ -1,45 +1,73 @@
-"""Errors as RFC 9457 problem+json: a stable ``type`` per reason, no secret material."""
+"""Errors as RFC 9457 problem+json: a stable ``type`` per reason, no secret material.
+
+Every refusal is raised as :class:`Rejected` with a reason from :data:`PROBLEMS`; the app turns
+it into ``application/problem+json`` with the request id. The reason is the last segment of
+``type`` and never changes; ``detail`` is for humans and may.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Mapping
 
 from flask import Response
 
 TYPE_BASE = "https://hookmaker.dev/problems/"
+MEDIA_TYPE = "application/problem+json"
 
 # reason -> (HTTP status, title). The reason is the stable part of ``type``.
 PROBLEMS: dict[str, tuple[int, str]] = {
-    "unknown-source": (404, "No such webhook source"),
-    "not-found": (404, "Not found"),
-    "method-not-allowed": (405, "Method not allowed"),
-    "body-too-large": (413, "Request body too large"),
-    "unsupported-media-type": (415, "Unsupported content type"),
-    "ip-not-allowed": (403, "Sender address not allowed"),
+    "bad-request": (400, "Bad request"),
     "missing-signature": (401, "Signature missing"),
     "malformed-signature": (401, "Signature malformed"),
     "signature-mismatch": (401, "Signature does not match"),
     "timestamp-out-of-range": (401, "Signature timestamp outside the allowed window"),
     "bad-credentials": (401, "Credentials rejected"),
     "verification-failed": (401, "Request could not be verified"),
+    "ip-not-allowed": (403, "Sender address not allowed"),
+    "unknown-source": (404, "No such webhook source"),
+    "not-found": (404, "Not found"),
+    "method-not-allowed": (405, "Method not allowed"),
+    "body-too-large": (413, "Request body too large"),
+    "unsupported-media-type": (415, "Unsupported content type"),
     "rate-limited": (429, "Too many requests"),
-    "bad-request": (400, "Bad request"),
-    "store-unavailable": (503, "Event store unavailable; retry later"),
     "internal": (500, "Internal error"),
+    "store-unavailable": (503, "Event store unavailable; retry later"),
 }
 
 
+class Rejected(Exception):
+    """A check refused the request: answer ``reason`` (a key of :data:`PROBLEMS`)."""
+
+    def __init__(self, reason: str, detail: str, *, retry_after_s: int | None = None,
+                 headers: Mapping[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.retry_after_s = retry_after_s
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+
 def problem(reason: str, detail: str, *, request_id: str = "",
-            retry_after_s: int | None = None, **extra: Any) -> Response:
+            retry_after_s: int | None = None, headers: Mapping[str, str] | None = None,
+            **extra: Any) -> Response:
     """A problem+json response for ``reason`` (a key of :data:`PROBLEMS`)."""
     status, title = PROBLEMS[reason]
-    body = {"type": TYPE_BASE + reason, "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {"type": TYPE_BASE + reason, "title": title, "status": status,
+                            "detail": detail}
     if request_id:
         body["request_id"] = request_id
     body.update(extra)
-    response = Response(json.dumps(body), status=status,
-                        content_type="application/problem+json")
+    response = Response(json.dumps(body), status=status, content_type=MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
     if retry_after_s is not None:
         response.headers["Retry-After"] = str(retry_after_s)
     return response
+
+
+def from_rejected(rejected: Rejected, request_id: str) -> Response:
+    return problem(rejected.reason, rejected.detail, request_id=request_id,
+                   retry_after_s=rejected.retry_after_s, headers=rejected.headers,
+                   **rejected.extra)

@@ -14,7 +14,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Sequence
 
 import redis
 
@@ -57,6 +57,24 @@ class EventRecord:
     fields: dict[str, str]
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """One GCRA limit checked by :meth:`EventStore.accept`: its key, the emission interval
+    (one request per ``interval_us``) and the burst tolerance, in microseconds."""
+
+    key: str
+    interval_us: int
+    tolerance_us: int
+
+
+class RateLimited(Exception):
+    """A rate limit is exhausted; ``retry_after_s`` is when a retry can succeed."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(f"rate limited; retry after {retry_after_s:.3f} s")
+        self.retry_after_s = retry_after_s
+
+
 class EventStore:
     """Verbs over the event store. One instance per process; it is thread-safe."""
 
@@ -69,22 +87,32 @@ class EventStore:
         self._finish = _script(client, "finish.lua")
         self._overdue = _script(client, "overdue.lua")
 
-    def accept(self, envelope: Envelope, *, poke_after_s: float) -> str | None:
-        """Store a new event (one round trip). Returns the id of the event that already
-        holds its dedupe key, or None when this one was stored.
+    def accept(self, envelope: Envelope, *, poke_after_s: float, wakeup: str = "",
+               queue: str = "", limits: Sequence[RateLimit] = ()) -> str | None:
+        """Store a new event, in one round trip and one atomic step: check ``limits`` (GCRA),
+        check the dedupe key, store, and push ``wakeup`` (a ready-made Celery message) onto
+        the list ``queue``. Returns the id of the event that already holds the dedupe key,
+        or None when this one was stored.
 
         Raises:
+            RateLimited: a limit is exhausted; nothing was stored or counted.
             redis.RedisError: Redis did not confirm the write; nothing may be acknowledged.
         """
         dedupe = self.keys.dedupe(envelope.source, envelope.dedupe_key) \
             if envelope.dedupe_key else ""
-        holder = self._accept(
+        status, *detail = self._accept(
             keys=[self.keys.event(envelope.id), dedupe, self.keys.due, self.keys.timeline,
-                  self.keys.counts, self.keys.pending],
+                  self.keys.counts, self.keys.pending, queue if wakeup else "",
+                  *[limit.key for limit in limits]],
             args=[envelope.id, envelope.to_json(), envelope.received_at,
                   envelope.received_at + poke_after_s, self.retention_s, envelope.source,
-                  envelope.event_type or ""])
-        return holder.decode() if holder else None
+                  envelope.event_type or "", wakeup if queue else "",
+                  *[x for limit in limits for x in (limit.interval_us, limit.tolerance_us)]])
+        if status == b"duplicate":
+            return detail[0].decode()
+        if status == b"limited":
+            raise RateLimited(int(detail[0]) / 1e6)
+        return None
 
     def claim(self, event_id: str, *, lease_s: float, now: float | None = None) -> Claim:
         """Take an event to work on it, if it is due and nobody holds a live lease on it."""

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from shared.envelope import Attempt, Envelope, new_ulid
-from shared.eventstore import EventStore, STATES
+from shared.eventstore import STATES, EventStore, RateLimit, RateLimited
 from shared.keys import Keys
 
 
@@ -115,3 +115,34 @@ def test_received_events_wait_while_the_queue_has_a_backlog(store):
     assert store.overdue(queue="q", batch=10, look_again_s=0, backlog=3) == ([], [])
     store.redis.delete("q")
     assert store.overdue(queue="q", batch=10, look_again_s=0, backlog=3) == ([env.id], [])
+
+
+# --- the ingress's accept: rate limits and the wake-up in the same atomic step (issue 4) ---
+
+def test_accept_pushes_the_wake_up_once_and_not_for_a_duplicate(store, redis_client):
+    first, second = _envelope("evt_wake"), _envelope("evt_wake")
+    assert store.accept(first, poke_after_s=2, queue="q", wakeup="msg-1") is None
+    assert store.accept(second, poke_after_s=2, queue="q", wakeup="msg-2") == first.id
+    assert redis_client.lrange("q", 0, -1) == [b"msg-1"]
+
+
+def test_accept_rate_limited_stores_and_counts_nothing(store, redis_client):
+    limit = RateLimit(key="t:rl:x", interval_us=10_000_000, tolerance_us=10_000_000)
+    assert store.accept(_envelope("a"), poke_after_s=2, limits=[limit]) is None
+    assert store.accept(_envelope("b"), poke_after_s=2, limits=[limit]) is None
+    with pytest.raises(RateLimited) as info:
+        store.accept(_envelope("c"), poke_after_s=2, queue="q", wakeup="m", limits=[limit])
+    assert 9 < info.value.retry_after_s <= 10
+    assert store.counts()["accepted"] == 2 and redis_client.llen("q") == 0
+    assert 0 < redis_client.pttl("t:rl:x") <= 20_000
+    _adds_up(store)
+
+
+def test_accept_checks_every_limit_before_spending_any(store, redis_client):
+    roomy = RateLimit(key="t:rl:roomy", interval_us=1_000, tolerance_us=1_000_000)
+    tight = RateLimit(key="t:rl:tight", interval_us=60_000_000, tolerance_us=0)
+    store.accept(_envelope("a"), poke_after_s=2, limits=[roomy, tight])
+    before = redis_client.get("t:rl:roomy")
+    with pytest.raises(RateLimited):
+        store.accept(_envelope("b"), poke_after_s=2, limits=[roomy, tight])
+    assert redis_client.get("t:rl:roomy") == before, "a refused request spends no budget"
