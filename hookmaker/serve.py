@@ -1,5 +1,4 @@
-"""Run one part: the ingress under gunicorn (or granian), or a Celery worker with the
-project's settings."""
+"""Serve the ingress under gunicorn (or granian). Workers: ``hookmaker/worker_runner.py``."""
 
 from __future__ import annotations
 
@@ -77,19 +76,10 @@ def run_ingress(config: Config, *, bind: str, workers: int, threads: int,
         except ImportError as exc:
             raise RuntimeError("granian is not installed: pip install 'hookmaker[granian]'") \
                 from exc
+    from shared.metrics_dir import ensure_multiprocess_dir  # noqa: PLC0415
+    ensure_multiprocess_dir("ingress")      # every server process writes its counters there
     env = dict(os.environ, HOOKMAKER_CONFIG=str(config.path.resolve()))
     if config.redis.url:
         env["REDIS_URL"] = config.redis.url
     argv = server_argv(config, server=server, bind=bind, workers=workers, threads=threads)
     os.execve(argv[0], argv, env)
-
-
-def run_worker(config: Config, *, concurrency: int, pool: str, loglevel: str,
-               reconcile: bool, name: str | None) -> None:
-    """Run a Celery worker in this process until it is told to stop."""
-    from workers.app import create_worker_app  # noqa: PLC0415 - only workers need Celery's worker
-    app = create_worker_app(config, reconcile=reconcile)
-    argv = ["worker", "--queues", config.worker.queue, "--concurrency", str(concurrency),
-            "--pool", pool, "--loglevel", loglevel, "--without-gossip", "--without-mingle",
-            "--without-heartbeat", "--hostname", name or f"hookmaker-{os.getpid()}@%h"]
-    app.worker_main(argv)

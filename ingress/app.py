@@ -12,22 +12,24 @@ import logging
 import os
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from ingress import observe
 from ingress.accept import Acceptor
-from ingress.connection import connect_ingress
 from ingress.openapi import document_json
 from ingress.problems import PROBLEMS, Rejected, from_rejected, problem
 from ingress.receive import receive
 from ingress.sources import ReadySource, global_limit, prepare
+from shared import logs
 from shared.celery_settings import WakeupMessage
 from shared.config import Config, config_path, load
 from shared.eventstore import EventStore
 from shared.keys import Keys
+from shared.redisconn import connect
 
 log = logging.getLogger("hookmaker.ingress")
 
@@ -44,6 +46,7 @@ class IngressState:
     redis: redis.Redis
     acceptor: Acceptor
     openapi: str
+    cache: dict = field(default_factory=dict)     # built on first use (the metrics registry)
 
 
 def create_app(config: Config) -> Flask:
@@ -54,7 +57,7 @@ def create_app(config: Config) -> Flask:
     """
     app = Flask("hookmaker.ingress")
     sources = prepare(config)
-    client = connect_ingress(config.redis)
+    client = connect(config.redis)
     store = EventStore(client, Keys(config.redis.prefix), retention_s=config.worker.retention_s)
     acceptor = Acceptor(store=store, wakeup=WakeupMessage.for_config(config),
                         poke_after_s=config.worker.reconcile_grace_s,
@@ -68,6 +71,7 @@ def create_app(config: Config) -> Flask:
     app.add_url_rule("/healthz", "healthz", _healthz, **route)
     app.add_url_rule("/readyz", "readyz", _readyz, **route)
     app.add_url_rule("/openapi.json", "openapi", _openapi, **route)
+    observe.install(app)
     app.before_request(_request_id)
     app.after_request(_tag_response)
     app.register_error_handler(Rejected, _rejected)
@@ -78,6 +82,7 @@ def create_app(config: Config) -> Flask:
 
 def create_app_from_env() -> Flask:
     """For the WSGI server: the config named by HOOKMAKER_CONFIG (read when called)."""
+    logs.setup("ingress")
     return create_app(load(config_path(os.environ)))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from flask import Response
+from flask import g, has_request_context, Response
 
 TYPE_BASE = "https://hookmaker.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -54,6 +54,8 @@ def problem(reason: str, detail: str, *, request_id: str = "",
             **extra: Any) -> Response:
     """A problem+json response for ``reason`` (a key of :data:`PROBLEMS`)."""
     status, title = PROBLEMS[reason]
+    if has_request_context():
+        g.problem_reason = reason             # for the rejection metrics
     body: dict[str, Any] = {"type": TYPE_BASE + reason, "title": title, "status": status,
                             "detail": detail}
     if request_id:

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from celery import Celery
 
 from shared.config import Config
+from shared.redisconn import broker
 
 TASK_NAME = "hookmaker.deliver"
 TASK_TIME_LIMIT_S = 120                   # hard cap per FileMaker push
@@ -23,8 +24,9 @@ TASK_TIME_LIMIT_S = 120                   # hard cap per FileMaker push
 def celery_settings(config: Config) -> dict[str, Any]:
     """The settings every Hookmaker Celery app uses."""
     acks_late = not config.worker.broken("early-ack")
+    broker_url, sentinel_options = broker(config.redis)
     return {
-        "broker_url": config.redis.url,
+        "broker_url": broker_url,
         "task_default_queue": config.worker.queue,
         "task_acks_late": acks_late,                                 # item 3
         "task_reject_on_worker_lost": acks_late,                     # item 4 (+ our lost cap)
@@ -45,6 +47,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "socket_connect_timeout": 2,                             # item 26
             "socket_timeout": 5,                                     # item 26: no hangs
             "health_check_interval": 25,
+            **sentinel_options,                                      # Redis Sentinel, if used
         },
         "task_serializer": "json",
         "accept_content": ["json"],

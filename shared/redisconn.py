@@ -6,6 +6,11 @@ Two URL forms, for the state client and the Celery broker alike:
 - ``redis+sentinel://[:password@]host1:port1,host2:port2,host3:port3/MASTER[/db]``: Redis
   Sentinel; every connection goes to whichever server the sentinels name as MASTER's primary,
   and follows it through a failover.
+
+Retries are bounded: redis-py 6+ retries a failed command 10 times with backoff by default,
+which behind an HTTP request turns "Redis is down" into a hang of seconds. Here a command is
+retried once, only on a broken connection (a pooled socket that died with a Redis restart),
+never on a timeout, so a caller knows within about ``connect_timeout_s + socket_timeout_s``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from shared.config import RedisSettings
@@ -65,10 +73,12 @@ def connect(settings: RedisSettings) -> redis.Redis:
         raise ConfigError("redis.url: no Redis to talk to; set REDIS_URL or [redis] url "
                           "(hookmaker up starts an embedded one)")
     timeouts = {"socket_timeout": settings.socket_timeout_s,
-                "socket_connect_timeout": settings.connect_timeout_s}
+                "socket_connect_timeout": settings.connect_timeout_s,
+                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))}
     if settings.url.startswith(SENTINEL_SCHEME + "://"):
         spec = parse_sentinel_url(settings.url)
-        sentinel = Sentinel(list(spec.sentinels), sentinel_kwargs=dict(timeouts), **timeouts)
+        sentinel = Sentinel(list(spec.sentinels), sentinel_kwargs={
+            k: v for k, v in timeouts.items() if k != "retry"}, **timeouts)
         return sentinel.master_for(spec.master, db=spec.db, password=spec.password,
                                    max_connections=settings.max_connections,
                                    health_check_interval=30)

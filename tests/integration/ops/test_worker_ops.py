@@ -29,8 +29,8 @@ def _store_and_wake(p, n: int, kind: str = "x") -> list[str]:
     ids = []
     for i in range(n):
         env = Envelope(id=new_ulid(), source="stripe", received_at=time.time(),
-                       body=json.dumps({"id": f"evt_m{i}", "type": kind}).encode(),
-                       headers={}, dedupe_key=f"evt_m{i}", event_type=kind)
+                       body=json.dumps({"id": f"evt_{kind}_{i}", "type": kind}).encode(),
+                       headers={}, dedupe_key=f"evt_{kind}_{i}", event_type=kind)
         p.store.accept(env, poke_after_s=1)
         wakeups.publish(env.id)
         ids.append(env.id)
@@ -85,3 +85,22 @@ def test_worker_health_follows_the_consumer(pipeline, tmp_path):
     finally:
         stop(proc)
     assert not heartbeat.exists(), "a stopped worker removes its heartbeat"
+
+
+def test_ingress_metrics_count_answers_with_bounded_labels(pipeline):
+    p = pipeline()
+    p.start_ingress(workers=2)
+    for i in range(4):
+        assert p.send("stripe", {"id": f"evt_im{i}", "type": "x"}).status_code == 202
+    assert p.send("stripe", {"id": "evt_bad"}, secret="whsec_wrong").status_code == 401
+    assert requests.post(p.ingress_url + "/hooks/no-such-source-" + "x" * 50, data=b"{}",
+                         headers={"Content-Type": "application/json"}).status_code == 404
+    wait_for(lambda: 'hookmaker_ingress_requests_total{source="stripe",status="202"} 4.0'
+             in requests.get(p.ingress_url + "/metrics", timeout=5).text, timeout_s=10,
+             what="four 202s summed over both gunicorn workers")
+    text = requests.get(p.ingress_url + "/metrics", timeout=5).text
+    assert 'hookmaker_ingress_rejections_total{reason="signature-mismatch",source="stripe"} 1.0' \
+        in text
+    assert 'source="unknown"' in text and "no-such-source" not in text
+    assert "hookmaker_ingress_ack_seconds_count 4.0" in text
+    assert 'hookmaker_events_in_state{state="received"} 4.0' in text
