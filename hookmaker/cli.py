@@ -15,6 +15,7 @@ from shared.errors import ConfigError
 BANNER = """
 Hookmaker is up.
   ingress   {ingress}   (POST /hooks/<source>)
+  console   {console}   (dead letters; log in as operator / operator-dev)
   redis     {redis}
   logs      var/*.log
 
@@ -24,6 +25,7 @@ Send a signed Stripe test event (in another terminal):
 Then look:
   .venv/bin/hookmaker stats
   .venv/bin/hookmaker emulator records Hookmaker Orders
+  .venv/bin/hookmaker dlq ls
 
 Ctrl-C stops everything.
 """

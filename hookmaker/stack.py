@@ -46,7 +46,10 @@ class Stack:
             self._start_emulator()
         self._start_ingress()
         self._start_worker()
-        write_stack_state({"redis_url": self.config.redis.url, "ingress_url": self.ingress_url})
+        if self.config.admin.get("accounts"):
+            self._start_console()
+        write_stack_state({"redis_url": self.config.redis.url, "ingress_url": self.ingress_url,
+                           "console_url": self.console_url})
 
     @property
     def ingress_url(self) -> str:
@@ -91,6 +94,22 @@ class Stack:
         except requests.RequestException:
             return False
 
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.admin.get('port', 8081)}" \
+            if any(name == "console" for name, _ in self.children) else ""
+
+    def _start_console(self) -> None:
+        port = int(self.config.admin.get("port", 8081))
+        if port_open("127.0.0.1", port):
+            print(f"port {port} is taken: the console does not start", flush=True)
+            return
+        proc = spawn(self._cli("admin", "--bind", f"127.0.0.1:{port}"), env=self._env(),
+                     log=VAR / "console.log")
+        self.children.append(("console", proc))
+        wait_until(lambda: port_open("127.0.0.1", port), timeout_s=30, what="console",
+                   proc=proc, log=VAR / "console.log")
+
     def _start_worker(self) -> None:
         proc = spawn(self._cli("worker", "--concurrency", "2"), env=self._env())
         self.children.append(("worker", proc))
@@ -120,7 +139,9 @@ def run_until_interrupted(stack: Stack, banner: str) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         stack.start()
-        print(banner.format(ingress=stack.ingress_url, redis=stack.config.redis.url), flush=True)
+        print(banner.format(ingress=stack.ingress_url, redis=stack.config.redis.url,
+                            console=stack.console_url or "(not started: no [admin] accounts)"),
+              flush=True)
         while all(proc.poll() is None for _, proc in stack.children):
             time.sleep(0.5)
         dead = [name for name, proc in stack.children if proc.poll() is not None]
