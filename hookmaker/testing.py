@@ -17,6 +17,7 @@ from typing import Any, Callable
 import requests
 
 from hookmaker.processes import free_port, spawn, stop, wait_until
+from shared import defaults as D
 from shared.config import Config, load
 from shared.eventstore import STATES, EventStore
 from shared.keys import Keys
@@ -36,6 +37,8 @@ reconcile_interval_s = {reconcile_interval_s}
 reconcile_grace_s = {reconcile_grace_s}
 backoff_base_s = {backoff_base_s}
 backoff_cap_s = {backoff_cap_s}
+visibility_timeout_s = {visibility_timeout_s}
+unsafe = {unsafe}
 
 [filemaker.main]
 url = "{filemaker_url}"
@@ -44,6 +47,7 @@ username = "hookmaker"
 password = "file:secrets/filemaker"
 rate_per_s = {rate_per_s}
 max_in_flight = {max_in_flight}
+max_sessions = {max_sessions}
 read_timeout_s = {read_timeout_s}
 
 [sources.stripe]
@@ -100,7 +104,10 @@ max_attempts = {max_attempts}
 
 DEFAULTS = {"prefix": "hm", "lease_s": 30, "reconcile_interval_s": 0.5,
             "reconcile_grace_s": 1.0, "backoff_base_s": 0.2, "backoff_cap_s": 2.0,
-            "rate_per_s": 200, "max_in_flight": 8, "read_timeout_s": 10, "max_attempts": 5}
+            "rate_per_s": 200, "max_in_flight": 8, "read_timeout_s": 10, "max_attempts": 5,
+            # for the fault suite (tests/faults): the production defaults unless a test asks
+            "visibility_timeout_s": D.DEFAULT_VISIBILITY_TIMEOUT_S,
+            "max_sessions": D.DEFAULT_FM_MAX_SESSIONS, "unsafe": ()}
 
 
 class Pipeline:
@@ -114,6 +121,7 @@ class Pipeline:
         for name, value in SECRETS.items():
             (workdir / "secrets" / name).write_text(value)
         values = dict(DEFAULTS, **settings, redis_url=redis_url, filemaker_url=filemaker_url)
+        values["unsafe"] = json.dumps(list(values["unsafe"]))   # a TOML array of strings
         self.config_path = workdir / "hookmaker.toml"
         self.config_path.write_text(CONFIG_TEMPLATE.format(**values))
         self.config: Config = load(self.config_path, {})

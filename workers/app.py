@@ -11,7 +11,7 @@ from pathlib import Path
 from shared import logs, metrics
 from shared.celery_settings import TASK_NAME, Wakeups, make_celery
 from shared.config import Config
-from workers import runtime as runtime_module
+from workers import kombu_ack, runtime as runtime_module
 from shared.eventstore import EventStore
 from shared.keys import Keys
 from shared.redisconn import connect
@@ -29,6 +29,7 @@ def create_worker_app(config: Config, *, reconcile: bool = True,
                       metrics_bind: tuple[str, int] | None = None) -> Celery:
     """The Celery app ``hookmaker worker`` runs. Builds nothing that connects until used."""
     app = make_celery(config, name="hookmaker-worker")
+    kombu_ack.install()                  # a failed ack must not stop consumption for good
     wakeups = Wakeups(app, config.worker.queue)
     runtime_module.install(lambda: Runtime.build(config, wakeups))
     if heartbeat_file is not None:

@@ -11,7 +11,11 @@ if state == "delivered" or state == "duplicate" or state == "dead" or state == "
 end
 local now = tonumber(ARGV[2])
 if state == "in_progress" then
-  local lease = tonumber(redis.call("ZSCORE", KEYS[3], ARGV[1]) or "0")
+  -- The lease lives in the event hash: the leases zset score is the reconciler's next look
+  -- (overdue.lua pushes it on), not the lease. Events claimed before lease_until existed
+  -- fall back to the score.
+  local lease = tonumber(redis.call("HGET", KEYS[1], "lease_until")
+                         or redis.call("ZSCORE", KEYS[3], ARGV[1]) or "0")
   if lease > now then return {"busy", tostring(lease)} end
   local lost = redis.call("HINCRBY", KEYS[1], "lost", 1)
   if lost > tonumber(ARGV[5]) then state = "poison:" .. lost end
@@ -22,6 +26,8 @@ else
   redis.call("HINCRBY", KEYS[4], state, -1)
   redis.call("HINCRBY", KEYS[4], "in_progress", 1)
 end
-redis.call("HSET", KEYS[1], "state", "in_progress", "claim", ARGV[4], "updated_at", ARGV[2])
-redis.call("ZADD", KEYS[3], now + tonumber(ARGV[3]), ARGV[1])
+local lease_until = now + tonumber(ARGV[3])
+redis.call("HSET", KEYS[1], "state", "in_progress", "claim", ARGV[4], "updated_at", ARGV[2],
+           "lease_until", tostring(lease_until))
+redis.call("ZADD", KEYS[3], lease_until, ARGV[1])
 return {"claimed", state}
