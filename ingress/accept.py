@@ -1,4 +1,5 @@
-"""Store a verified delivery and wake a worker: one Lua script, one Redis round trip.
+"""Store a verified delivery and wake a worker: one Lua script, one Redis round trip
+(with ``[redis] wait_replicas``, the script and a ``WAIT`` pipelined: still one).
 
 The script checks the rate limits, checks the dedupe key, writes the event and pushes its
 Celery wake-up, all in one atomic step, before any 2xx (promise 1). So a duplicate is never
@@ -24,7 +25,7 @@ from ingress.sources import ReadySource
 from ingress.verifiers import SignedRequest
 from shared.celery_settings import WakeupMessage
 from shared.envelope import Envelope, new_ulid
-from shared.eventstore import EventStore, RateLimit, RateLimited
+from shared.eventstore import EventStore, NotReplicated, RateLimit, RateLimited
 
 log = logging.getLogger("hookmaker.ingress")
 
@@ -64,6 +65,13 @@ class Acceptor:
             wait_s = retry_after_header(limited.retry_after_s)
             raise Rejected("rate-limited", f"over the rate limit; retry in {wait_s} s",
                            retry_after_s=wait_s) from None
+        except NotReplicated as exc:
+            # Stored on the primary (a worker will deliver it), but a failover could still
+            # lose it: no 2xx. The sender's retry is answered 200 duplicate once it is safe.
+            log.warning("event %s not confirmed by replicas (%s); answered 503", envelope.id,
+                        exc)
+            raise Rejected("store-unavailable", "the event was not stored safely; send it "
+                           "again later", retry_after_s=self.retry_after_s) from None
         except redis.RedisError as exc:
             log.warning("event store unavailable (%s); answered 503", type(exc).__name__)
             raise Rejected("store-unavailable", "the event was not stored; send it again "

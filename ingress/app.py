@@ -27,7 +27,7 @@ from ingress.sources import ReadySource, global_limit, prepare
 from shared import logs
 from shared.celery_settings import WakeupMessage
 from shared.config import Config, config_path, load
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, ReplicaWait
 from shared.keys import Keys
 from shared.redisconn import connect
 
@@ -58,7 +58,8 @@ def create_app(config: Config) -> Flask:
     app = Flask("hookmaker.ingress")
     sources = prepare(config)
     client = connect(config.redis)
-    store = EventStore(client, Keys(config.redis.prefix), retention_s=config.worker.retention_s)
+    store = EventStore(client, Keys(config.redis.prefix), retention_s=config.worker.retention_s,
+                       replica_wait=ReplicaWait.configured(config.redis))
     acceptor = Acceptor(store=store, wakeup=WakeupMessage.for_config(config),
                         poke_after_s=config.worker.reconcile_grace_s,
                         retry_after_s=config.ingress.retry_after_s,

@@ -34,6 +34,9 @@ class RedisSettings:
     socket_timeout_s: float = D.DEFAULT_REDIS_SOCKET_TIMEOUT_S
     connect_timeout_s: float = D.DEFAULT_REDIS_CONNECT_TIMEOUT_S
     max_connections: int = D.DEFAULT_REDIS_MAX_CONNECTIONS
+    # Before the 2xx, wait until this many replicas have the event (Redis WAIT); 0: don't.
+    wait_replicas: int = 0
+    wait_timeout_ms: int = D.DEFAULT_REDIS_WAIT_TIMEOUT_MS
 
 
 @dataclass(frozen=True)
@@ -190,13 +193,22 @@ def _named(table: Table) -> list[tuple[str, Table]]:
 
 
 def _redis(t: Table, environ: Mapping[str, str]) -> RedisSettings:
-    t.only("url", "prefix", "socket_timeout_s", "connect_timeout_s", "max_connections")
+    t.only("url", "prefix", "socket_timeout_s", "connect_timeout_s", "max_connections",
+           "wait_replicas", "wait_timeout_ms")
     url = environ.get("REDIS_URL") or t.str("url", "") or None
+    socket_timeout_s = t.number("socket_timeout_s", D.DEFAULT_REDIS_SOCKET_TIMEOUT_S)
+    wait_replicas = t.int("wait_replicas", 0, minimum=0)
+    wait_timeout_ms = t.int("wait_timeout_ms", D.DEFAULT_REDIS_WAIT_TIMEOUT_MS, minimum=1)
+    if wait_replicas and wait_timeout_ms >= socket_timeout_s * 1000:
+        raise t.fail("wait_timeout_ms", f"must be shorter than socket_timeout_s "
+                                        f"({socket_timeout_s * 1000:.0f} ms), or the WAIT "
+                                        f"reply would time the socket out")
     return RedisSettings(
         url=url, prefix=t.str("prefix", D.DEFAULT_REDIS_PREFIX),
-        socket_timeout_s=t.number("socket_timeout_s", D.DEFAULT_REDIS_SOCKET_TIMEOUT_S),
+        socket_timeout_s=socket_timeout_s,
         connect_timeout_s=t.number("connect_timeout_s", D.DEFAULT_REDIS_CONNECT_TIMEOUT_S),
-        max_connections=t.int("max_connections", D.DEFAULT_REDIS_MAX_CONNECTIONS, minimum=1))
+        max_connections=t.int("max_connections", D.DEFAULT_REDIS_MAX_CONNECTIONS, minimum=1),
+        wait_replicas=wait_replicas, wait_timeout_ms=wait_timeout_ms)
 
 
 def _ingress(t: Table) -> IngressSettings:

@@ -21,6 +21,7 @@ import redis
 from shared.envelope import Attempt, Envelope
 from shared.keys import Keys
 
+
 STATES = ("received", "in_progress", "scheduled", "delivered", "duplicate", "ignored", "dead")
 FINAL_STATES = ("delivered", "duplicate", "ignored", "dead")
 MAX_LOST = 5     # leases that ran out (workers died on the event) before it is poison
@@ -75,13 +76,39 @@ class RateLimited(Exception):
         self.retry_after_s = retry_after_s
 
 
+class NotReplicated(redis.RedisError):
+    """The primary stored the event but fewer replicas than asked confirmed it in time; the
+    write may be lost in a failover, so it must not be acknowledged (the sender retries)."""
+
+    def __init__(self, acked: int, wanted: int, timeout_ms: int) -> None:
+        super().__init__(f"{acked} of {wanted} replicas confirmed within {timeout_ms} ms")
+        self.acked = acked
+
+
+@dataclass(frozen=True)
+class ReplicaWait:
+    """Before acknowledging a write: ``WAIT replicas timeout_ms`` on the same connection
+    (``[redis] wait_replicas`` / ``wait_timeout_ms``)."""
+
+    replicas: int
+    timeout_ms: int
+
+    @classmethod
+    def configured(cls, settings) -> "ReplicaWait | None":
+        """From ``RedisSettings``; None when no replica must confirm (the default)."""
+        return cls(settings.wait_replicas, settings.wait_timeout_ms) \
+            if settings.wait_replicas else None
+
+
 class EventStore:
     """Verbs over the event store. One instance per process; it is thread-safe."""
 
-    def __init__(self, client: redis.Redis, keys: Keys, *, retention_s: int) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, *, retention_s: int,
+                 replica_wait: ReplicaWait | None = None) -> None:
         self.redis = client
         self.keys = keys
         self.retention_s = retention_s
+        self.replica_wait = replica_wait
         self._accept = _script(client, "accept.lua")
         self._claim = _script(client, "claim.lua")
         self._finish = _script(client, "finish.lua")
@@ -94,25 +121,55 @@ class EventStore:
         the list ``queue``. Returns the id of the event that already holds the dedupe key,
         or None when this one was stored.
 
+        When the client asks for replicas (``[redis] wait_replicas``), the same round trip
+        also waits until that many replicas have the write (a duplicate answer too: the
+        replicas then have the event that holds the key).
+
         Raises:
             RateLimited: a limit is exhausted; nothing was stored or counted.
+            NotReplicated: stored on the primary, but too few replicas confirmed it in time.
             redis.RedisError: Redis did not confirm the write; nothing may be acknowledged.
         """
         dedupe = self.keys.dedupe(envelope.source, envelope.dedupe_key) \
             if envelope.dedupe_key else ""
-        status, *detail = self._accept(
-            keys=[self.keys.event(envelope.id), dedupe, self.keys.due, self.keys.timeline,
-                  self.keys.counts, self.keys.pending, queue if wakeup else "",
-                  *[limit.key for limit in limits]],
-            args=[envelope.id, envelope.to_json(), envelope.received_at,
-                  envelope.received_at + poke_after_s, self.retention_s, envelope.source,
-                  envelope.event_type or "", wakeup if queue else "",
-                  *[x for limit in limits for x in (limit.interval_us, limit.tolerance_us)]])
+        keys = [self.keys.event(envelope.id), dedupe, self.keys.due, self.keys.timeline,
+                self.keys.counts, self.keys.pending, queue if wakeup else "",
+                *[limit.key for limit in limits]]
+        args = [envelope.id, envelope.to_json(), envelope.received_at,
+                envelope.received_at + poke_after_s, self.retention_s, envelope.source,
+                envelope.event_type or "", wakeup if queue else "",
+                *[x for limit in limits for x in (limit.interval_us, limit.tolerance_us)]]
+        wait = self.replica_wait
+        if wait is None:
+            status, *detail = self._accept(keys=keys, args=args)
+        else:
+            status, *detail = self._accept_and_wait(keys, args, wait)
         if status == b"duplicate":
             return detail[0].decode()
         if status == b"limited":
             raise RateLimited(int(detail[0]) / 1e6)
         return None
+
+    def _accept_and_wait(self, keys: list, args: list, wait: ReplicaWait) -> list:
+        """EVALSHA then ``WAIT``, pipelined: one round trip on one connection, which is what
+        makes WAIT count this write (it waits for the connection's own last write). Not a
+        redis-py Script call: in a pipeline that costs a SCRIPT EXISTS round trip each time.
+        """
+        for _ in range(2):          # a second go only after loading a missing script
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.evalsha(self._accept.sha, len(keys), *keys, *args)
+                pipe.execute_command("WAIT", wait.replicas, wait.timeout_ms)
+                reply, acked = pipe.execute(raise_on_error=False)
+            if isinstance(reply, redis.exceptions.NoScriptError):
+                self.redis.script_load(self._accept.script)
+                continue
+            for result in (reply, acked):
+                if isinstance(result, Exception):
+                    raise result
+            if reply[0] != b"limited" and int(acked) < wait.replicas:
+                raise NotReplicated(int(acked), wait.replicas, wait.timeout_ms)
+            return reply
+        raise redis.exceptions.NoScriptError("accept.lua: not loaded after SCRIPT LOAD")
 
     def claim(self, event_id: str, *, lease_s: float, now: float | None = None) -> Claim:
         """Take an event to work on it, if it is due and nobody holds a live lease on it."""
