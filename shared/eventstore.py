@@ -113,6 +113,7 @@ class EventStore:
         self._claim = _script(client, "claim.lua")
         self._finish = _script(client, "finish.lua")
         self._overdue = _script(client, "overdue.lua")
+        self._forget = _script(client, "forget.lua")
 
     def accept(self, envelope: Envelope, *, poke_after_s: float, wakeup: str = "",
                queue: str = "", limits: Sequence[RateLimit] = ()) -> str | None:
@@ -192,7 +193,7 @@ class EventStore:
         now = time.time()
         result = self._finish(
             keys=[self.keys.event(event_id), self.keys.due, self.keys.leases,
-                  self.keys.counts, self.keys.dead, self.keys.pending],
+                  self.keys.counts, self.keys.dead, self.keys.pending, self.keys.expiring],
             args=[event_id, claim.token, state, now, due_at or now,
                   json.dumps(asdict(attempt), separators=(",", ":")) if attempt else "",
                   "1" if spend_attempt else "0", self.retention_s, poke_at or "",
@@ -212,6 +213,13 @@ class EventStore:
         ids = [r.decode() for r in raw]
         cut = ids.index("|")
         return ids[:cut], ids[cut + 1:]
+
+    def forget_expired(self, *, batch: int = 1000, now: float | None = None) -> int:
+        """Remove the ``timeline`` entries of final events whose hash has expired (its
+        retention is over); returns how many. Safe with many callers."""
+        return int(self._forget(keys=[self.keys.expiring, self.keys.timeline],
+                                args=[time.time() if now is None else now, batch,
+                                      self.keys.event("")]))
 
     def get(self, event_id: str) -> EventRecord | None:
         raw = self.redis.hgetall(self.keys.event(event_id))

@@ -48,6 +48,12 @@ class Keys:
         """Sorted set: every stored event id, by time received (for listing and retention)."""
         return f"{self.prefix}:timeline"
 
+    @property
+    def expiring(self) -> str:
+        """Sorted set: final events whose hash has a TTL, by when it expires (so their
+        ``timeline`` entries go with them)."""
+        return f"{self.prefix}:expiring"
+
     # --- FileMaker protection ---
     def fm_tokens(self, server: str) -> str:
         """Sorted set: pooled Data API session tokens of one server, by last use."""

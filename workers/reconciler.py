@@ -31,6 +31,7 @@ def reconcile_once(runtime: Runtime) -> int:
     if ids:
         runtime.wakeups.publish_many(ids)
     requeue.step(runtime)          # bulk requeue jobs, paced; DLQ retention (never raises)
+    runtime.store.forget_expired()  # retention: timeline entries of expired events
     return len(ids)
 
 

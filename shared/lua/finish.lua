@@ -1,5 +1,6 @@
 -- Move a claimed event to its next state, if the caller still holds the claim. One atomic step.
--- KEYS: 1 event hash, 2 due zset, 3 leases zset, 4 counts hash, 5 dead zset, 6 pending zset
+-- KEYS: 1 event hash, 2 due zset, 3 leases zset, 4 counts hash, 5 dead zset, 6 pending zset,
+--       7 expiring zset
 -- ARGV: 1 id, 2 claim token, 3 next state, 4 now, 5 due_at (scheduled/received),
 --       6 attempt json ("" for none), 7 spend an attempt (1/0), 8 retention_s,
 --       9 poke_at: when the reconciler should look, if no wake-up came ("": due_at),
@@ -29,6 +30,7 @@ elseif next_state == "dead" then
   redis.call("ZREM", KEYS[6], ARGV[1])
 else
   redis.call("EXPIRE", KEYS[1], ARGV[8])
+  redis.call("ZADD", KEYS[7], tonumber(ARGV[4]) + tonumber(ARGV[8]), ARGV[1])
   redis.call("ZREM", KEYS[6], ARGV[1])
 end
 return "ok"

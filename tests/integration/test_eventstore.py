@@ -146,3 +146,30 @@ def test_accept_checks_every_limit_before_spending_any(store, redis_client):
     with pytest.raises(RateLimited):
         store.accept(_envelope("b"), poke_after_s=2, limits=[roomy, tight])
     assert redis_client.get("t:rl:roomy") == before, "a refused request spends no budget"
+
+
+def test_timeline_forgets_an_event_once_its_retention_is_over(redis_client):
+    store = EventStore(redis_client, Keys("t"), retention_s=1)
+    delivered, dead = _envelope("a"), _envelope("b")
+    for env, state in ((delivered, "delivered"), (dead, "dead")):
+        store.accept(env, poke_after_s=2)
+        claim = store.claim(env.id, lease_s=30)
+        assert store.finish(env.id, claim, state, attempt=None, spend_attempt=True)
+    timeline = set(m.decode() for m in redis_client.zrange(store.keys.timeline, 0, -1))
+    assert timeline == {delivered.id, dead.id}
+    assert store.forget_expired() == 0                  # retention not over yet
+    time.sleep(1.2)
+    assert store.forget_expired() == 1
+    # the delivered event is gone with its entry; the dead letter (no TTL) is still listed
+    assert [m.decode() for m in redis_client.zrange(store.keys.timeline, 0, -1)] == [dead.id]
+    assert redis_client.zcard(store.keys.expiring) == 0
+
+
+def test_timeline_keeps_an_event_whose_expiry_moved(store, redis_client):
+    env = _envelope()
+    store.accept(env, poke_after_s=2)
+    claim = store.claim(env.id, lease_s=30)
+    store.finish(env.id, claim, "delivered", attempt=None, spend_attempt=True)
+    assert store.forget_expired(now=time.time() + 7200) == 0   # the hash still has 1 h left
+    assert redis_client.zscore(store.keys.timeline, env.id) is not None
+    assert redis_client.zscore(store.keys.expiring, env.id) > time.time() + 7000
