@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from emulator.errors import FMError
 from emulator.schema import Field
-from emulator.values import Stored, parse_date, parse_number, parse_time, parse_timestamp
+from emulator.values import Stored, fold, parse_date, parse_number, parse_time, parse_timestamp
 
 Row = tuple[int, Mapping[str, Stored]]
 WORD = re.compile(r"\w+")
@@ -195,20 +195,16 @@ def _duplicates(rows: Sequence[Row], compiled: list) -> dict[str, set[Any]]:
     names = {name for _, criteria in compiled for name, m in criteria if m is None}
     dupes = {}
     for name in names:
-        counts = Counter(_fold(values.get(name, "")) for _, values in rows)
+        counts = Counter(fold(values.get(name, "")) for _, values in rows)
         dupes[name] = {value for value, n in counts.items() if n > 1 and value != ""}
     return dupes
-
-
-def _fold(value: Stored) -> Any:
-    return value.lower() if isinstance(value, str) else value
 
 
 def _matches(values: Mapping[str, Stored], criteria: list, dupes: dict[str, set[Any]]) -> bool:
     for name, matcher in criteria:
         value = values.get(name, "")
         if matcher is None:
-            if _fold(value) not in dupes[name]:
+            if fold(value) not in dupes[name]:
                 return False
         elif not matcher(value):
             return False

@@ -17,7 +17,7 @@ from emulator.schema import Database, Layout, Schema, Table
 from emulator.scripts import BoundScript, ScriptContext, requested_scripts
 from emulator.sessions import Session
 from emulator.store import Store, StoredRecord
-from emulator.values import normalize_dateformats
+from emulator.values import fold, normalize_dateformats
 
 CONTAINER_PATH = "/Streaming_SSL/MainDB/{key}{ext}?RCType=EmbeddedRCFileProcessor"
 
@@ -203,6 +203,10 @@ class RecordService:
     def _rows(self, target: Target) -> list[StoredRecord]:
         return self.store.rows(target.db.name, target.table.name)
 
+    def _holders(self, target: Target):
+        db, table = target.db.name, target.table.name
+        return lambda name, value: self.store.holders(db, table, name, value, key=fold)
+
     def _ids(self, target: Target, record_id: int | None) -> dict[str, str]:
         record = self.existing(target, record_id) if record_id is not None else None
         return {"recordId": str(record_id), "modId": str(record.mod_id if record else 0)}
@@ -221,15 +225,14 @@ class RecordService:
         full.update(values)
         full.update(self._auto_values(target, session, creating=True))
         check_not_empty(table, full)
-        check_unique(table, full, (r.values for r in self._rows(target)))
+        check_unique(table, full, self._holders(target))
         return self.store.insert(target.db.name, table.name, full)
 
     def _update(self, target: Target, record: StoredRecord, values: dict[str, Any]) -> int:
         table = target.table
         merged = {**record.values, **values, **self._auto_values(target, None, creating=False)}
         check_not_empty(table, merged, values.keys())
-        others = (r.values for r in self._rows(target) if r.record_id != record.record_id)
-        check_unique(table, merged, others, values.keys())
+        check_unique(table, merged, self._holders(target), record.record_id, values.keys())
         return self.store.update(target.db.name, table.name, record.record_id, merged)
 
     def _auto_values(self, target: Target, session: Session | None, creating: bool) -> dict:

@@ -4,7 +4,7 @@ record passes validation (not empty 509, unique 504)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from emulator.errors import FMError
@@ -74,25 +74,22 @@ def check_not_empty(table: Table, values: Mapping[str, Stored],
             raise FMError("509", f"Field requires a valid value: {name}")
 
 
-def check_unique(table: Table, values: Mapping[str, Stored], others: Iterable[Mapping[str, Stored]],
+def check_unique(table: Table, values: Mapping[str, Stored],
+                 holders: Callable[[str, Stored], Iterable[int]], own_id: int | None = None,
                  names: Iterable[str] | None = None) -> None:
     """No other record holds the same value in a unique field among ``names``.
 
-    Text compares case-insensitively, as FileMaker does. Empty values are never duplicates.
+    Text compares case-insensitively, as FileMaker does (``values.fold``). Empty values are never
+    duplicates. ``holders(field, value)`` gives the ids of the records whose field folds to
+    the same value; ``own_id`` is the record being written.
 
     Raises:
         FMError: 504 naming the first duplicated field.
     """
     unique = [n for n in (table.fields if names is None else names)
               if table.fields[n].unique and values.get(n, "") != ""]
-    if not unique:
-        return
-    others = list(others)
     for name in unique:
-        mine = _fold(values[name])
-        if any(_fold(other.get(name, "")) == mine for other in others):
+        if set(holders(name, values[name])) - {own_id}:
             raise FMError("504", f"Value in field is not unique: {name}")
 
 
-def _fold(value: Stored) -> Any:
-    return value.lower() if isinstance(value, str) else value

@@ -3,6 +3,11 @@
 Record ids are never reused, as in FileMaker. The same data directory serves the same
 records after a restart. One connection, one lock: callers that need several steps to be
 atomic hold :attr:`Store.lock` around them.
+
+The emulator is the file's only user, so each table's records are also kept decoded in
+memory (read from SQLite once, written through on every change): finds and unique checks
+scan Python dicts instead of decoding every row's JSON on every request, and unique
+checks look a value up in an index kept beside them.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS records (
@@ -47,21 +52,18 @@ class Store:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA_SQL)
+        self._tables: dict[tuple[str, str], dict[int, StoredRecord]] = {}
+        self._indexes: dict[tuple[str, str], dict[str, _Index]] = {}
 
     def rows(self, db: str, table: str) -> list[StoredRecord]:
-        """All records of a table, in recordId order."""
+        """All records of a table, in recordId order (treat their values as read-only)."""
         with self.lock:
-            cur = self._conn.execute(
-                "SELECT id, mod, data FROM records WHERE db=? AND tbl=? ORDER BY id", (db, table))
-            return [StoredRecord(i, m, json.loads(d)) for i, m, d in cur.fetchall()]
+            return list(self._table(db, table).values())
 
     def get(self, db: str, table: str, record_id: int) -> StoredRecord | None:
         """One record, or None."""
         with self.lock:
-            row = self._conn.execute(
-                "SELECT id, mod, data FROM records WHERE db=? AND tbl=? AND id=?",
-                (db, table, record_id)).fetchone()
-        return None if row is None else StoredRecord(row[0], row[1], json.loads(row[2]))
+            return self._table(db, table).get(record_id)
 
     def insert(self, db: str, table: str, values: dict[str, Any]) -> int:
         """Add a record with modId 0; returns its new recordId."""
@@ -69,29 +71,67 @@ class Store:
             record_id = self.next_counter(db, table, RECORD_ID)
             self._conn.execute("INSERT INTO records VALUES (?, ?, ?, 0, ?)",
                                (db, table, record_id, json.dumps(values)))
+            self._changed(db, table, record_id, StoredRecord(record_id, 0, dict(values)))
             return record_id
 
     def update(self, db: str, table: str, record_id: int, values: dict[str, Any]) -> int:
         """Replace a record's values and increment its modId; returns the new modId."""
         with self.lock:
+            records = self._table(db, table)
+            if record_id not in records:
+                return 0
             self._conn.execute(
                 "UPDATE records SET data=?, mod=mod+1 WHERE db=? AND tbl=? AND id=?",
                 (json.dumps(values), db, table, record_id))
-            stored = self.get(db, table, record_id)
-            return stored.mod_id if stored else 0
+            mod_id = records[record_id].mod_id + 1
+            self._changed(db, table, record_id, StoredRecord(record_id, mod_id, dict(values)))
+            return mod_id
 
     def delete(self, db: str, table: str, record_id: int) -> bool:
         """Delete a record; False when there was none."""
         with self.lock:
             cur = self._conn.execute("DELETE FROM records WHERE db=? AND tbl=? AND id=?",
                                      (db, table, record_id))
+            self._changed(db, table, record_id, None)
             return cur.rowcount > 0
 
     def count(self, db: str, table: str) -> int:
         """How many records a table holds."""
         with self.lock:
-            return self._conn.execute("SELECT COUNT(*) FROM records WHERE db=? AND tbl=?",
-                                      (db, table)).fetchone()[0]
+            return len(self._table(db, table))
+
+    def holders(self, db: str, table: str, field: str, value: Any,
+                key: Callable[[Any], Any]) -> set[int]:
+        """Record ids whose ``field`` has ``key(stored value) == key(value)``.
+
+        The index of ``field`` is built on first use with ``key`` (one per field) and kept
+        current by every write.
+        """
+        with self.lock:
+            indexes = self._indexes.setdefault((db, table), {})
+            if field not in indexes:
+                indexes[field] = _Index(field, key, self._table(db, table).values())
+            index = indexes[field]
+            return set(index.ids.get(index.key(value), ()))
+
+    def _changed(self, db: str, table: str, record_id: int, new: StoredRecord | None) -> None:
+        """Write ``new`` (None: deleted) through to the decoded table and its indexes."""
+        records = self._table(db, table)
+        old = records.pop(record_id, None)
+        if new is not None:
+            records[record_id] = new
+        for index in self._indexes.get((db, table), {}).values():
+            index.replace(old, new)
+
+    def _table(self, db: str, table: str) -> dict[int, StoredRecord]:
+        """The decoded records of a table by recordId (ascending), read once. Hold the lock."""
+        records = self._tables.get((db, table))
+        if records is None:
+            cur = self._conn.execute(
+                "SELECT id, mod, data FROM records WHERE db=? AND tbl=? ORDER BY id", (db, table))
+            records = {i: StoredRecord(i, m, json.loads(d)) for i, m, d in cur.fetchall()}
+            self._tables[(db, table)] = records
+        return records
 
     def next_counter(self, db: str, table: str, name: str) -> int:
         """The next value of a per-table counter (record ids, serial numbers), from 1."""
@@ -121,8 +161,29 @@ class Store:
         with self.lock:
             self._conn.executescript(
                 "DELETE FROM records; DELETE FROM counters; DELETE FROM containers;")
+            self._tables.clear()
+            self._indexes.clear()
 
     def close(self) -> None:
         """Close the database connection."""
         with self.lock:
             self._conn.close()
+
+
+class _Index:
+    """Record ids by the key of one field's value."""
+
+    def __init__(self, field: str, key: Callable[[Any], Any], records) -> None:
+        self.field, self.key = field, key
+        self.ids: dict[Any, set[int]] = {}
+        for record in records:
+            self.replace(None, record)
+
+    def replace(self, old: StoredRecord | None, new: StoredRecord | None) -> None:
+        if old is not None:
+            bucket = self.ids.get(self.key(old.values.get(self.field, "")))
+            if bucket is not None:
+                bucket.discard(old.record_id)
+        if new is not None:
+            self.ids.setdefault(self.key(new.values.get(self.field, "")), set()).add(
+                new.record_id)

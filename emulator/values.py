@@ -21,6 +21,11 @@ TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp])[Mm])
 Stored = Any
 
 
+def fold(value: Stored) -> Any:
+    """What unique validations and duplicate finds (``!``) compare: text case-insensitively."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def normalize_dateformats(raw: Any) -> int:
     """The ``dateformats`` value as 0, 1 or 2.
 

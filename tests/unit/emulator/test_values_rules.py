@@ -10,7 +10,7 @@ from emulator.errors import FMError
 from emulator.rules import check_not_empty, check_unique, field_name, prepare_write
 from emulator.schema import Field, Layout, Table
 from emulator.values import (
-    normalize_dateformats, parse_number, parse_time, to_output, to_storage,
+    fold, normalize_dateformats, parse_number, parse_time, to_output, to_storage,
 )
 
 TABLE = Table("T", {
@@ -103,6 +103,10 @@ def test_prepare_write_rules() -> None:
 def test_not_empty_and_unique() -> None:
     assert code_of(check_not_empty, TABLE, {"Id": ""}) == "509"
     check_not_empty(TABLE, {"Id": ""}, names=["Cur"])
-    assert code_of(check_unique, TABLE, {"Id": "ABC"}, [{"Id": "abc"}]) == "504"
-    check_unique(TABLE, {"Id": "abc"}, [{"Id": "abd"}])
-    check_unique(TABLE, {"Id": ""}, [{"Id": ""}])
+    def holders(*stored: str):
+        return lambda name, value: [i for i, v in enumerate(stored, 1) if fold(v) == fold(value)]
+    assert code_of(check_unique, TABLE, {"Id": "ABC"}, holders("abc")) == "504"
+    check_unique(TABLE, {"Id": "abc"}, holders("abd"))
+    check_unique(TABLE, {"Id": ""}, holders(""))
+    check_unique(TABLE, {"Id": "abc"}, holders("abc"), own_id=1)     # itself, on an edit
+    assert code_of(check_unique, TABLE, {"Id": "abc"}, holders("x", "ABC"), own_id=1) == "504"
