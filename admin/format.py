@@ -10,11 +10,13 @@ from typing import Any
 from flask import Flask
 
 
-def ts(value: Any) -> str:
-    """Epoch seconds as ``2026-05-01 12:00:03`` (UTC); '-' for nothing."""
+def ts(value: Any, ms: bool = False) -> str:
+    """Epoch seconds as ``2026-05-01 12:00:03`` (UTC; ``.123`` more with ``ms``); '-' for
+    nothing."""
     if value in (None, ""):
         return "-"
-    return datetime.fromtimestamp(float(value), timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    at = datetime.fromtimestamp(float(value), timezone.utc)
+    return at.strftime("%Y-%m-%d %H:%M:%S") + (f".{at.microsecond // 1000:03d}" if ms else "")
 
 
 def ago(value: Any, now: float | None = None) -> str:

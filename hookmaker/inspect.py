@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from admin.format import ts
 from shared.config import Config
 from shared.eventstore import EventStore
 from shared.stats import snapshot
@@ -57,12 +58,14 @@ def show_event(config: Config, event_id: str) -> dict[str, Any] | None:
 
 
 def format_event(view: dict[str, Any]) -> str:
+    """The event as support staff read it: times in UTC, then history, then the body."""
     head = [f"event     {view['id']}", f"source    {view['source']}",
+            f"received  {ts(view['received_at'], ms=True)} UTC",
             f"type      {view['event_type'] or '-'}", f"state     {view['state']}",
             f"route     {view['route'] or '-'}", f"record    {view['record_id'] or '-'}",
             f"dedupe    {view['dedupe_key'] or '-'}", f"attempts  {view['attempts']}"]
     history = ["", "history:"] + [
-        f"  {a['at']:.3f}  {a['outcome']:<12} {('FM ' + a['code']) if a.get('code') else '':<8}"
+        f"  {ts(a['at'], ms=True)}  {a['outcome']:<12} {('FM ' + a['code']) if a.get('code') else '':<8}"
         f" {a['message']}" for a in view["history"]] if view["history"] else ["", "history: none"]
     try:
         body = json.dumps(json.loads(view["body"]), indent=2)

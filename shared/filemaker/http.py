@@ -236,7 +236,7 @@ class Transport:
         timeout = (self.server.connect_timeout_s, read_timeout_s or self.server.read_timeout_s)
         return self._http().request(method, self.base_url + path, headers=headers, data=data,
                                     params=params, auth=basic, timeout=timeout,
-                                    verify=self.server.verify_tls, allow_redirects=False)
+                                    allow_redirects=False)
 
     def _http(self) -> requests.Session:
         if self._session is None or self._pid != os.getpid():
@@ -245,6 +245,12 @@ class Transport:
             adapter = HTTPAdapter(pool_connections=1, pool_maxsize=size, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+            # The environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) and ``verify_tls`` are
+            # settled once here: by default requests scans os.environ on every request.
+            env = session.merge_environment_settings(self.base_url, {}, None,
+                                                     self.server.verify_tls, None)
+            session.proxies, session.verify = env["proxies"], env["verify"]
+            session.trust_env = False
             self._session, self._pid = session, os.getpid()
         return self._session
 

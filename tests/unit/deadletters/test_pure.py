@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from admin.format import age, pretty, ts
+from hookmaker.inspect import format_event
 from shared.adminconfig import console_settings, dlq_settings
 from shared.config import load
 from shared.errors import ConfigError
@@ -118,5 +119,18 @@ def test_admin_errors_name_the_key(tmp_path, admin, problem):
 
 def test_formats():
     assert ts(86_400) == "1970-01-02 00:00:00" and ts(None) == "-"
+    assert ts(86_400.0425, ms=True) == "1970-01-02 00:00:00.042"
     assert age(59) == "59 s" and age(3600 * 5) == "5 h" and age(None) == "-"
     assert pretty('{"a":1}') == '{\n  "a": 1\n}' and pretty("not json") == "not json"
+
+
+def test_event_view_reads_in_utc():
+    view = {"id": "01E", "source": "stripe", "event_type": "", "state": "dead", "route": None,
+            "record_id": None, "dedupe_key": "evt_1", "attempts": 1, "received_at": 86_400.5,
+            "history": [{"at": 86_401.25, "outcome": "permanent", "code": "511",
+                         "message": "Value in field exceeds maximum field size"}],
+            "body": '{"a":1}'}
+    text = format_event(view)
+    assert "received  1970-01-02 00:00:00.500 UTC" in text
+    assert "  1970-01-02 00:00:01.250  permanent    FM 511   Value in field" in text
+    assert text.endswith('body:\n{\n  "a": 1\n}')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 
 import pytest
 import requests
@@ -175,3 +176,51 @@ def test_tokens_never_reach_the_observer() -> None:
     with pytest.raises(Unavailable):
         transport.request("DELETE", transport.database_path("sessions", "abc123secret"))
     assert "abc123secret" not in seen[0].path and seen[0].attempts == 1
+
+
+class _Proxy:
+    """A one-shot HTTP proxy on loopback: records the request line, answers a Data API OK."""
+
+    BODY = b'{"response": {}, "messages": [{"code": "0", "message": "OK"}]}'
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.request_line = ""
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(4096)
+            self.request_line = data.split(b"\r\n", 1)[0].decode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                         % (len(self.BODY), self.BODY))
+        self.sock.close()
+
+
+def test_the_environment_proxy_settings_are_honoured(monkeypatch) -> None:
+    proxy = _Proxy()
+    target = f"http://127.0.0.1:{_closed_port()}"
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("http_proxy", proxy.url)
+    server = FileMakerServer(name="fm", url=target, database="DB", username="u",
+                             password=Secret("env:X", "p"))
+    reply = http.Transport(server, hiccup_attempts=1).request("GET", "/productInfo")
+    proxy.thread.join(5)
+    assert reply.status == 200
+    assert proxy.request_line == f"GET {target}/fmi/data/vLatest/productInfo HTTP/1.1"
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")           # bypassed: straight to the target
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    with pytest.raises(Unavailable) as info:
+        http.Transport(server, hiccup_attempts=1).request("GET", "/productInfo")
+    assert info.value.code == "refused"
