@@ -7,10 +7,13 @@ accuracy of the FileMaker rate limit. Real processes, loopback only, one run < ~
 1. End to end: Redis (AOF, appendfsync always), the emulator answering instantly, the
    gunicorn ingress and N Celery workers. After a warm-up, E events are sent (signed, 8
    senders in parallel); the rate is E / (first send -> every event delivered).
-2. Celery no-op consume rate on the same Redis, same Celery settings (Hookmaker's
+2. Drain: E events stored through the ingress while no worker runs, then the same N workers
+   started; the rate is E / (first delivery -> last). The workers' side alone, measured
+   the way the no-op rate is.
+3. Celery no-op consume rate on the same Redis, same Celery settings (Hookmaker's
    ``celery_settings``: acks_late, prefetch 1), same worker count and concurrency: E
    messages queued, then the workers started; the rate is E / (first task -> last task).
-3. Rate limit: budget 20 requests/s, 4 workers (concurrency 1), a full queue; the emulator's
+4. Rate limit: budget 20 requests/s, 4 workers (concurrency 1), a full queue; the emulator's
    per-second request counts over a window (the first 2 s after the workers are up dropped).
 """
 
@@ -75,6 +78,32 @@ def end_to_end(p, events: int, workers: int, concurrency: int) -> dict:
             "ingress_per_s": round(events / sent_s, 1)}
 
 
+def drain(p, events: int, workers: int, concurrency: int) -> dict:
+    from fault_harness import Sender, keys  # noqa: PLC0415
+
+    p.start_ingress(workers=2)
+    Sender(p).send_all("stripe", keys("evt_drain", events), concurrency=8)
+    p.stop("ingress")
+    for i in range(workers):
+        p.start_worker(f"d{i + 1}", concurrency=concurrency, wait=False)
+    first, took_s = _first_to_last(lambda: p.counts()["delivered"], events)
+    for name in list(p.processes):
+        p.stop(name)
+    return {"events": events, "seconds": round(took_s, 2),
+            "events_per_s": round(events / took_s, 1)}
+
+
+def _first_to_last(done, total: int, timeout_s: float = 300) -> tuple[int, float]:
+    """Seconds from ``done() > 0`` to ``done() >= total`` (polled), and the final count."""
+    deadline = time.monotonic() + timeout_s
+    while done() == 0 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    first = time.monotonic()
+    while (count := done()) < total and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return count, time.monotonic() - first
+
+
 def noop_rate(p, events: int, workers: int, concurrency: int) -> dict:
     from hookmaker.processes import spawn, stop  # noqa: PLC0415
     from shared.celery_settings import make_celery  # noqa: PLC0415
@@ -88,17 +117,10 @@ def noop_rate(p, events: int, workers: int, concurrency: int) -> dict:
                     "--concurrency", str(concurrency), "--name", f"noop{i}"],
                    log=p.workdir / f"noop{i}.log", cwd=ROOT) for i in range(workers)]
     try:
-        deadline = time.monotonic() + 120
-        while int(p.redis.get(NOOP_COUNTER) or 0) == 0 and time.monotonic() < deadline:
-            time.sleep(0.002)
-        first = time.monotonic()
-        while int(p.redis.get(NOOP_COUNTER) or 0) < events and time.monotonic() < deadline:
-            time.sleep(0.005)
-        took_s = time.monotonic() - first
+        done, took_s = _first_to_last(lambda: int(p.redis.get(NOOP_COUNTER) or 0), events)
     finally:
         for proc in procs:
             stop(proc)
-    done = int(p.redis.get(NOOP_COUNTER) or 0)
     return {"tasks": done, "seconds": round(took_s, 2), "tasks_per_s": round(done / took_s, 1)}
 
 
@@ -144,6 +166,9 @@ def main() -> None:
         e2e = end_to_end(Pipeline(work / "e2e", redis_url=server.url,
                                   filemaker_url=emulator.url, prefix="bench", **fast),
                          args.events, args.workers, args.concurrency)
+        drained = drain(Pipeline(work / "drain", redis_url=server.url,
+                                 filemaker_url=emulator.url, prefix="drain", **fast),
+                        args.events, args.workers, args.concurrency)
         base = Pipeline(work / "noop", redis_url=server.url, filemaker_url=emulator.url,
                         prefix="noop")
         noop = noop_rate(base, args.events, args.workers, args.concurrency)
@@ -152,17 +177,21 @@ def main() -> None:
                                        filemaker_url=emulator.url, prefix="rate",
                                        rate_per_s=20, max_in_flight=8, max_sessions=4),
                               emulator, args.rate_window_s)
-    result = {"end_to_end": e2e, "celery_noop": noop,
+    result = {"end_to_end": e2e, "drain": drained, "celery_noop": noop,
               "ratio": round(e2e["events_per_s"] / noop["tasks_per_s"], 2),
+              "drain_ratio": round(drained["events_per_s"] / noop["tasks_per_s"], 2),
               "rate_limit": limit, "workers": args.workers, "concurrency": args.concurrency}
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"end to end      {e2e['events_per_s']:8.1f} events/s  ({e2e['events']} events in "
           f"{e2e['seconds']} s; ingress alone {e2e['ingress_per_s']}/s)")
+    print(f"drain           {drained['events_per_s']:8.1f} events/s  ({drained['events']} stored "
+          f"events in {drained['seconds']} s, workers only)")
     print(f"celery no-op    {noop['tasks_per_s']:8.1f} tasks/s   ({noop['tasks']} tasks in "
           f"{noop['seconds']} s)")
     print(f"ratio           {result['ratio']:8.2f}           (target >= 0.5)")
+    print(f"drain ratio     {result['drain_ratio']:8.2f}           (workers only, against the same)")
     print(f"rate limit 20/s over {limit['window_s']} s: min {limit['min']}, max {limit['max']}, "
           f"mean {limit['mean']}, seconds over budget {limit['seconds_over_budget']}")
 
