@@ -14,7 +14,6 @@ takes 100 ms or more at the median.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import random

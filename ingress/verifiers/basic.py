@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .base import MalformedSignature, MissingSignature, SignedRequest
 from .credentials import check_credential
 from .crypto import require_secrets, utf8
-from .options import NoOptions, check_keys
+from .options import NoOptions, TakesNoOptions
 
 HEADER = "Authorization"
 
@@ -36,14 +35,9 @@ def decode_basic(value: str) -> bytes:
     return decoded
 
 
-class BasicVerifier:
+class BasicVerifier(TakesNoOptions):
     kind = "basic"
     requires_allowlist = False
-
-    def parse_options(self, raw: Mapping[str, Any]) -> NoOptions:
-        """Accepts no options. Raises ConfigError on any key."""
-        check_keys(self.kind, raw, ())
-        return NoOptions()
 
     def verify(self, request: SignedRequest, secrets: Sequence[str], options: NoOptions,
                now: float) -> None:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .base import SignedRequest
-from .options import NoOptions, check_keys
+from .options import NoOptions, TakesNoOptions
 
 
-class NoneVerifier:
+class NoneVerifier(TakesNoOptions):
     kind = "none"
     requires_allowlist = True
-
-    def parse_options(self, raw: Mapping[str, Any]) -> NoOptions:
-        """Accepts no options. Raises ConfigError on any key."""
-        check_keys(self.kind, raw, ())
-        return NoOptions()
 
     def verify(self, request: SignedRequest, secrets: Sequence[str], options: NoOptions,
                now: float) -> None:

@@ -17,6 +17,17 @@ class NoOptions:
     """Options of a scheme that takes none."""
 
 
+class TakesNoOptions:
+    """For a scheme that takes no options: ``parse_options`` refuses every key."""
+
+    kind: str
+
+    def parse_options(self, raw: Mapping[str, Any]) -> NoOptions:
+        """Accepts no options. Raises ConfigError on any key."""
+        check_keys(self.kind, raw, ())
+        return NoOptions()
+
+
 def check_keys(kind: str, raw: Mapping[str, Any], allowed: Collection[str]) -> None:
     """Reject keys the scheme does not know (typos would otherwise be silently ignored).
 

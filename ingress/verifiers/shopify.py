@@ -7,26 +7,20 @@ hour after a rotation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .base import MissingSignature, SignedRequest
 from .crypto import b64_hmac, check_match, require_secrets, utf8
-from .options import NoOptions, check_keys
+from .options import NoOptions, TakesNoOptions
 
 HEADER = "X-Shopify-Hmac-Sha256"
 EVENTS_HEADER = "shopify-hmac-sha256"
 ID_HEADER = "X-Shopify-Webhook-Id"
 
 
-class ShopifyVerifier:
+class ShopifyVerifier(TakesNoOptions):
     kind = "shopify"
     requires_allowlist = False
-
-    def parse_options(self, raw: Mapping[str, Any]) -> NoOptions:
-        """Accepts no options. Raises ConfigError on any key."""
-        check_keys(self.kind, raw, ())
-        return NoOptions()
 
     def verify(self, request: SignedRequest, secrets: Sequence[str], options: NoOptions,
                now: float) -> None:

@@ -13,7 +13,6 @@ import redis
 from ingress_helpers import PREFIX, SECRETS, make_config
 
 from hookmaker.embedded_redis import EmbeddedRedis
-from hookmaker.testing import wait_for
 from ingress.app import create_app
 from shared.celery_settings import TASK_NAME, WakeupMessage, make_celery
 
