@@ -38,6 +38,7 @@ class Claim:
     status: str                 # claimed | done | busy | early | missing
     detail: str = ""
     token: str = ""
+    record: EventRecord | None = None       # the event as claimed (only when claimed)
 
     @property
     def poison(self) -> bool:
@@ -56,6 +57,17 @@ class EventRecord:
     updated_at: float
     history: tuple[Attempt, ...]
     fields: dict[str, str]
+
+
+def _record(raw: dict[bytes, bytes]) -> EventRecord:
+    """An event hash as read from Redis (HGETALL) as an :class:`EventRecord`."""
+    fields = {k.decode(): v.decode() for k, v in raw.items()}
+    history = tuple(Attempt.from_dict(a) for a in json.loads(fields.get("history", "[]")))
+    return EventRecord(
+        envelope=Envelope.from_json(fields["envelope"]), state=fields["state"],
+        attempts=int(fields.get("attempts", 0)), lost=int(fields.get("lost", 0)),
+        due_at=float(fields.get("due_at", 0)), updated_at=float(fields.get("updated_at", 0)),
+        history=history, fields=fields)
 
 
 @dataclass(frozen=True)
@@ -175,12 +187,15 @@ class EventStore:
     def claim(self, event_id: str, *, lease_s: float, now: float | None = None) -> Claim:
         """Take an event to work on it, if it is due and nobody holds a live lease on it."""
         token = secrets.token_hex(8)
-        status, detail = self._claim(
+        reply = self._claim(
             keys=[self.keys.event(event_id), self.keys.due, self.keys.leases,
                   self.keys.counts],
             args=[event_id, time.time() if now is None else now, lease_s, token, MAX_LOST])
-        status, detail = status.decode(), detail.decode()
-        return Claim(status, detail, token if status == "claimed" else "")
+        status, detail = reply[0].decode(), reply[1].decode()
+        if status != "claimed":
+            return Claim(status, detail)
+        flat = reply[2]
+        return Claim(status, detail, token, _record(dict(zip(flat[::2], flat[1::2]))))
 
     def finish(self, event_id: str, claim: Claim, state: str, *, attempt: Attempt | None,
                spend_attempt: bool, due_at: float = 0.0, poke_at: float = 0.0,
@@ -223,15 +238,7 @@ class EventStore:
 
     def get(self, event_id: str) -> EventRecord | None:
         raw = self.redis.hgetall(self.keys.event(event_id))
-        if not raw:
-            return None
-        fields = {k.decode(): v.decode() for k, v in raw.items()}
-        history = tuple(Attempt.from_dict(a) for a in json.loads(fields.get("history", "[]")))
-        return EventRecord(
-            envelope=Envelope.from_json(fields["envelope"]), state=fields["state"],
-            attempts=int(fields.get("attempts", 0)), lost=int(fields.get("lost", 0)),
-            due_at=float(fields.get("due_at", 0)), updated_at=float(fields.get("updated_at", 0)),
-            history=history, fields=fields)
+        return _record(raw) if raw else None
 
     def counts(self) -> dict[str, int]:
         """Events by state, plus ``accepted`` and ``duplicates_at_ingress``."""

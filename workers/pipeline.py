@@ -25,8 +25,7 @@ def process(event_id: str, runtime: Runtime) -> str:
     claim = runtime.store.claim(event_id, lease_s=runtime.config.worker.lease_s)
     if claim.status != "claimed":
         return claim.status                  # done, busy, early or missing: a spare wake-up
-    record = runtime.store.get(event_id)
-    delivery = Delivery(record=record, claim=claim)
+    delivery = Delivery(record=claim.record, claim=claim)
     started = time.time()
     if claim.poison:
         return settle.failed(delivery, runtime, Permanent(

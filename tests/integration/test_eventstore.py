@@ -49,7 +49,10 @@ def test_claim_then_finish_delivered(store):
     store.accept(env, poke_after_s=2)
     claim = store.claim(env.id, lease_s=30)
     assert claim.status == "claimed" and claim.detail == "received"
-    assert store.claim(env.id, lease_s=30).status == "busy"
+    assert claim.record.envelope == env and claim.record.state == "in_progress"
+    assert claim.record == store.get(env.id)           # what was taken, in the same step
+    busy = store.claim(env.id, lease_s=30)
+    assert busy.status == "busy" and busy.record is None
     attempt = Attempt(at=time.time(), outcome="delivered", message="record 1")
     assert store.finish(env.id, claim, "delivered", attempt=attempt, spend_attempt=True)
     record = store.get(env.id)
