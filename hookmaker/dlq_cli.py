@@ -94,18 +94,18 @@ def dlq(ctx: click.Context, who: str | None) -> None:
 def ls(ctx, limit: int, cursor: str | None, as_json: bool, **options) -> None:
     """Dead letters, newest first."""
     from admin.format import ts  # noqa: PLC0415
+    from shared.texttable import text_table  # noqa: PLC0415
     page = tools(ctx).letters.list(read_filter(options), cursor=cursor, limit=limit)
     if as_json:
         click.echo(json.dumps(page.to_json(), indent=2))
         return
-    click.echo(f"{'DIED (UTC)':<20} {'ID':<26} {'SOURCE':<10} {'ROUTE':<12} {'CLASS':<10} "
-               f"{'CODE':<5} MESSAGE")
-    for r in page.rows:
-        click.echo(f"{ts(r['dead_at']):<20} {r['id']:<26} {r['source'][:10]:<10} "
-                   f"{(r['route'] or '-')[:12]:<12} {r['dlq_class'][:10]:<10} "
-                   f"{(r['dlq_code'] or '-'):<5} {r['last_error'][:60]}")
     if not page.rows:
         click.echo("(no dead letters match)")
+    else:
+        click.echo(text_table(
+            ("DIED (UTC)", "ID", "SOURCE", "ROUTE", "CLASS", "CODE", "MESSAGE"),
+            ((ts(r["dead_at"]), r["id"], r["source"], r["route"] or "-", r["dlq_class"],
+              r["dlq_code"] or "-", r["last_error"][:100]) for r in page.rows)))
     if page.next_cursor:
         click.echo(f"\nmore: hookmaker dlq ls ... --cursor {page.next_cursor}")
 

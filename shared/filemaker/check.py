@@ -19,6 +19,7 @@ from shared.filemaker import shapes
 from shared.filemaker.actions import field_specs
 from shared.filemaker.client import FileMakerClient
 from shared.keys import Keys
+from shared.texttable import text_table
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,4 @@ def format_table(rows: Iterable[CheckRow]) -> str:
     body = [(r.route, r.server, r.item, "ok" if r.ok else "FAIL", r.detail) for r in rows]
     if not body:
         return "no routes to check"
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header) - 1)]
-    lines = []
-    for line in [header, *body]:
-        cells = [cell.ljust(width) for cell, width in zip(line, widths)]
-        lines.append("  ".join([*cells, line[-1]]).rstrip())
-    return "\n".join(lines)
+    return text_table(header, body)

@@ -8,6 +8,7 @@ import pytest
 
 from admin.format import age, pretty, ts
 from hookmaker.inspect import format_event
+from shared.texttable import text_table
 from shared.adminconfig import console_settings, dlq_settings
 from shared.config import load
 from shared.errors import ConfigError
@@ -134,3 +135,13 @@ def test_event_view_reads_in_utc():
     assert "received  1970-01-02 00:00:00.500 UTC" in text
     assert "  1970-01-02 00:00:01.250  permanent    FM 511   Value in field" in text
     assert text.endswith('body:\n{\n  "a": 1\n}')
+
+
+def test_text_table_fits_columns_to_their_cells():
+    table = text_table(("ID", "ROUTE", "MESSAGE"),
+                       [("01A", "stripe-orders", "Value in field exceeds maximum field size"),
+                        ("01B", "-", "ok")])
+    assert table.splitlines() == [
+        "ID   ROUTE          MESSAGE",
+        "01A  stripe-orders  Value in field exceeds maximum field size",
+        "01B  -              ok"]
