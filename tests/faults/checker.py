@@ -18,7 +18,10 @@ Verdicts, per sender key:
   ``missing`` which it does not hold at all (the 2xx was not durable);
 - **duplicated**: more than one record;
 - **dead**: dead-lettered (no record), with the cause (the last attempt's outcome and code);
-- **unexpected**: a record whose key nobody sent.
+- **unexpected**: a record whose key nobody sent;
+- **unsettled**: acknowledged, and the store still holds it unfinished (received, in
+  progress, scheduled) once the run is over, whatever FileMaker holds: a record may have
+  landed, but the event was never accounted for (promise 2).
 
 Pure: no I/O, no clock.
 """
@@ -28,6 +31,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
+
+from shared.eventstore import FINAL_STATES
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Verdict:
     missing: tuple[str, ...] = ()              # lost keys the store does not hold at all
     ignored: tuple[str, ...] = ()              # acknowledged, no route wanted them
     effects_by_count: Mapping[int, int] = field(default_factory=dict)   # records -> keys
+    unsettled: tuple[str, ...] = ()            # acknowledged keys the store never finished
 
     @property
     def ok(self) -> bool:
@@ -93,7 +99,8 @@ class Verdict:
                 f"missing from the store {len(self.missing)}), duplicated "
                 f"{len(self.duplicated)} (extra records "
                 f"{sum(n - 1 for n in self.duplicated.values())}), dead {len(self.dead)}"
-                f"{' [' + causes + ']' if causes else ''}, unexpected {len(self.unexpected)}")
+                f"{' [' + causes + ']' if causes else ''}, unexpected {len(self.unexpected)}, "
+                f"unsettled in the store {len(self.unsettled)}")
 
 
 def check(ledger: Iterable[Send], effects: Iterable[Effect],
@@ -109,6 +116,8 @@ def check(ledger: Iterable[Send], effects: Iterable[Effect],
 
     dead: dict[str, str] = {}
     ignored, lost, in_flight, missing = [], [], [], []
+    unsettled = tuple(key for key in sorted(acked)
+                      if any(f.state not in FINAL_STATES for f in by_key.get(key, [])))
     for key in sorted(acked):
         if records[key]:
             continue
@@ -127,4 +136,5 @@ def check(ledger: Iterable[Send], effects: Iterable[Effect],
         duplicated={k: n for k, n in sorted(records.items()) if n > 1}, dead=dead,
         unexpected=tuple(sorted(k for k in records if k not in sent_keys)),
         in_flight=tuple(in_flight), missing=tuple(missing), ignored=tuple(ignored),
-        effects_by_count=dict(sorted(Counter(records[k] for k in acked).items())))
+        effects_by_count=dict(sorted(Counter(records[k] for k in acked).items())),
+        unsettled=unsettled)

@@ -59,3 +59,13 @@ def test_a_record_nobody_sent_is_unexpected():
 def test_a_record_whose_answer_was_lost_still_counts_for_its_key():
     v = check([Send("a", None)], [Effect("a", "E1")])
     assert v.ok and v.acknowledged == 0 and not v.unexpected
+
+
+def test_an_event_the_store_never_finished_is_unsettled_even_with_a_record():
+    v = check([Send("a", 202, "E1"), Send("b", 202, "E2"), Send("c", 202, "E3")],
+              [Effect("a", "E1"), Effect("b", "E2")],
+              [Final("a", "E1", "in_progress"), Final("b", "E2", "delivered"),
+               Final("c", "E3", "scheduled")])
+    assert v.unsettled == ("a", "c")
+    assert v.lost == ("c",) and v.delivered == 2
+    assert "unsettled in the store 2" in v.summary()

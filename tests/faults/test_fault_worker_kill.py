@@ -3,7 +3,8 @@
 Promise 3: a worker killed mid-push does not lose the event and does not double it.
 Safe: acks_late, reject on worker lost, leases re-woken by the reconciler, the dedupe
 check before a re-push. Known-bad: ``early-ack`` + ``no-reconciler``: a killed worker's
-claimed event is never woken again.
+claimed event is never woken again: lost if the kill came before its record landed, left
+unsettled in the store if after.
 """
 
 from __future__ import annotations
@@ -43,15 +44,17 @@ def test_kill9_workers_again_and_again_loses_and_doubles_nothing(pipeline, emula
     assert settled, p.counts()
     assert v.acknowledged == scaled(2000)
     assert not v.lost and not v.duplicated and not v.unexpected, v.summary()
-    assert not v.dead, v.dead
+    assert not v.unsettled and not v.dead, v.summary()
 
 
 def test_known_bad_early_ack_without_reconciler_loses_killed_events(pipeline, emulator):
-    p, sender, nemesis = run_with_kills(pipeline, emulator, 400,
+    p, sender, nemesis = run_with_kills(pipeline, emulator, 1000,   # busy for every kill
                                         unsafe=["early-ack", "no-reconciler"])
     wait_quiet(p, timeout_s=6)
     nemesis.stop()
     wait_quiet(p, timeout_s=20, still_s=5)
     v = verdict(p, emulator, sender)
     print(f"\nkill -9 known-bad: {nemesis.kills}; {v.summary()}; states {p.counts()}")
-    assert v.lost, "the checker must see the events a killed worker took with it"
+    # A killed worker's event is lost (killed before its record landed) or left in progress
+    # for ever (after): either way the checker must see it.
+    assert v.lost or v.unsettled, "the checker must see the events a killed worker took with it"
