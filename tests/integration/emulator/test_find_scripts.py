@@ -93,6 +93,16 @@ def test_script_sees_found_set_on_find_and_get(fm) -> None:
     assert got["scriptResult"] == "p" and got["scriptError"] == "0"
 
 
+def test_presort_sees_the_found_order_and_the_script_the_sorted_one(fm) -> None:
+    seed(fm)                    # paid: records 1 (Amount 10) and 3 (Amount 40)
+    body = fm.call("POST", fm.db(FIND), json={
+        "query": [{"Status": "paid"}], "sort": [{"fieldName": "Amount", "sortOrder": "descend"}],
+        "script.presort": "Trace", "script": "Trace"}).json()["response"]
+    assert [r["recordId"] for r in body["data"]] == ["3", "1"]
+    assert body["scriptResult.presort"].split(":")[1:4] == ["presort", "2", "1"]
+    assert body["scriptResult"].split(":")[1:4] == ["after", "2", "3"]
+
+
 def test_script_error_never_changes_messages(fm) -> None:
     resp = fm.call("POST", fm.db("/layouts/Orders/records"),
                    json={"fieldData": {}, "script": "Fail", "script.param": "1200"})

@@ -122,3 +122,20 @@ def test_python_fmrest_full_cycle(tmp_path: Path) -> None:
     assert "Inbox" in out["layouts"] and "Import JSON" in out["scripts"]
     assert out["deleted"] is True and out["missing"] == 101
     assert out["logout"] is True
+
+
+def test_the_default_port_is_3000(tmp_path: Path) -> None:
+    """Clients such as python-fmrest speak plain http only to ``:3000``: it is the default."""
+    from emulator.cli import READY_PREFIX  # noqa: PLC0415
+    assert port_is_free(PORT), f"port {PORT} is taken: stop whatever listens there"
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "--schema", str(EXAMPLE_SCHEMA),
+                             "--data", str(tmp_path / "data")], stdout=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).resolve().parents[3])
+    try:
+        lines = iter(proc.stdout.readline, "")
+        ready = next(line for line in lines if line.startswith(READY_PREFIX))
+        assert ready[len(READY_PREFIX):].strip() == f"http://127.0.0.1:{PORT}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
