@@ -191,7 +191,7 @@ def main() -> None:
     print(f"celery no-op    {noop['tasks_per_s']:8.1f} tasks/s   ({noop['tasks']} tasks in "
           f"{noop['seconds']} s)")
     print(f"ratio           {result['ratio']:8.2f}           (target >= 0.5)")
-    print(f"drain ratio     {result['drain_ratio']:8.2f}           (workers only, against the same)")
+    print(f"drain ratio     {result['drain_ratio']:8.2f}           (workers only, same baseline)")
     print(f"rate limit 20/s over {limit['window_s']} s: min {limit['min']}, max {limit['max']}, "
           f"mean {limit['mean']}, seconds over budget {limit['seconds_over_budget']}")
 

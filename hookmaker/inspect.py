@@ -65,8 +65,9 @@ def format_event(view: dict[str, Any]) -> str:
             f"route     {view['route'] or '-'}", f"record    {view['record_id'] or '-'}",
             f"dedupe    {view['dedupe_key'] or '-'}", f"attempts  {view['attempts']}"]
     history = ["", "history:"] + [
-        f"  {ts(a['at'], ms=True)}  {a['outcome']:<12} {('FM ' + a['code']) if a.get('code') else '':<8}"
-        f" {a['message']}" for a in view["history"]] if view["history"] else ["", "history: none"]
+        f"  {ts(a['at'], ms=True)}  {a['outcome']:<12} "
+        f"{('FM ' + a['code']) if a.get('code') else '':<8} {a['message']}"
+        for a in view["history"]] if view["history"] else ["", "history: none"]
     try:
         body = json.dumps(json.loads(view["body"]), indent=2)
     except ValueError:
