@@ -17,7 +17,7 @@ from emulator.schema import Database, Layout, Schema, Table
 from emulator.scripts import BoundScript, ScriptContext, requested_scripts
 from emulator.sessions import Session
 from emulator.store import Store, StoredRecord
-from emulator.values import fold, normalize_dateformats
+from emulator.values import normalize_dateformats
 
 CONTAINER_PATH = "/Streaming_SSL/MainDB/{key}{ext}?RCType=EmbeddedRCFileProcessor"
 
@@ -205,7 +205,7 @@ class RecordService:
 
     def _holders(self, target: Target):
         db, table = target.db.name, target.table.name
-        return lambda name, value: self.store.holders(db, table, name, value, key=fold)
+        return lambda name, value: self.store.holders(db, table, name, value)
 
     def _ids(self, target: Target, record_id: int | None) -> dict[str, str]:
         record = self.existing(target, record_id) if record_id is not None else None

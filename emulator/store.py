@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from emulator.values import fold
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS records (
@@ -100,19 +103,17 @@ class Store:
         with self.lock:
             return len(self._table(db, table))
 
-    def holders(self, db: str, table: str, field: str, value: Any,
-                key: Callable[[Any], Any]) -> set[int]:
-        """Record ids whose ``field`` has ``key(stored value) == key(value)``.
+    def holders(self, db: str, table: str, field: str, value: Any) -> set[int]:
+        """Record ids whose ``field`` holds ``value`` as unique validation compares it
+        (``values.fold``: text case-insensitively).
 
-        The index of ``field`` is built on first use with ``key`` (one per field) and kept
-        current by every write.
+        The index of ``field`` is built on first use and kept current by every write.
         """
         with self.lock:
             indexes = self._indexes.setdefault((db, table), {})
             if field not in indexes:
-                indexes[field] = _Index(field, key, self._table(db, table).values())
-            index = indexes[field]
-            return set(index.ids.get(index.key(value), ()))
+                indexes[field] = _Index(field, self._table(db, table).values())
+            return set(indexes[field].ids.get(fold(value), ()))
 
     def _changed(self, db: str, table: str, record_id: int, new: StoredRecord | None) -> None:
         """Write ``new`` (None: deleted) through to the decoded table and its indexes."""
@@ -171,19 +172,18 @@ class Store:
 
 
 class _Index:
-    """Record ids by the key of one field's value."""
+    """Record ids by the folded value of one field."""
 
-    def __init__(self, field: str, key: Callable[[Any], Any], records) -> None:
-        self.field, self.key = field, key
+    def __init__(self, field: str, records: Iterable[StoredRecord]) -> None:
+        self.field = field
         self.ids: dict[Any, set[int]] = {}
         for record in records:
             self.replace(None, record)
 
     def replace(self, old: StoredRecord | None, new: StoredRecord | None) -> None:
         if old is not None:
-            bucket = self.ids.get(self.key(old.values.get(self.field, "")))
+            bucket = self.ids.get(fold(old.values.get(self.field, "")))
             if bucket is not None:
                 bucket.discard(old.record_id)
         if new is not None:
-            self.ids.setdefault(self.key(new.values.get(self.field, "")), set()).add(
-                new.record_id)
+            self.ids.setdefault(fold(new.values.get(self.field, "")), set()).add(new.record_id)
