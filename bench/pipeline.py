@@ -86,15 +86,15 @@ def drain(p, events: int, workers: int, concurrency: int) -> dict:
     p.stop("ingress")
     for i in range(workers):
         p.start_worker(f"d{i + 1}", concurrency=concurrency, wait=False)
-    first, took_s = _first_to_last(lambda: p.counts()["delivered"], events)
+    delivered, took_s = _first_to_last(lambda: p.counts()["delivered"], events)
     for name in list(p.processes):
         p.stop(name)
-    return {"events": events, "seconds": round(took_s, 2),
-            "events_per_s": round(events / took_s, 1)}
+    return {"events": delivered, "seconds": round(took_s, 2),
+            "events_per_s": round(delivered / took_s, 1)}
 
 
 def _first_to_last(done, total: int, timeout_s: float = 300) -> tuple[int, float]:
-    """Seconds from ``done() > 0`` to ``done() >= total`` (polled), and the final count."""
+    """The final count, and the seconds from ``done() > 0`` to ``done() >= total`` (polled)."""
     deadline = time.monotonic() + timeout_s
     while done() == 0 and time.monotonic() < deadline:
         time.sleep(0.002)

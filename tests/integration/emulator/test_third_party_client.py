@@ -17,6 +17,7 @@ import venv
 from pathlib import Path
 
 from emulator.testing import EXAMPLE_SCHEMA, EmulatorProcess
+from hookmaker.processes import wait_until
 
 FMREST_VERSION = "1.8.0"
 CACHED_VENV = Path("/tmp/hookmaker-fmrest-venv")
@@ -127,15 +128,19 @@ def test_python_fmrest_full_cycle(tmp_path: Path) -> None:
 def test_the_default_port_is_3000(tmp_path: Path) -> None:
     """Clients such as python-fmrest speak plain http only to ``:3000``: it is the default."""
     from emulator.cli import READY_PREFIX  # noqa: PLC0415
+    from emulator.testing import REPO_ROOT  # noqa: PLC0415
     assert port_is_free(PORT), f"port {PORT} is taken: stop whatever listens there"
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "--schema", str(EXAMPLE_SCHEMA),
-                             "--data", str(tmp_path / "data")], stdout=subprocess.PIPE,
-                            text=True, cwd=Path(__file__).resolve().parents[3])
+    out = tmp_path / "stdout"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "emulator", "--schema",
+                                 str(EXAMPLE_SCHEMA), "--data", str(tmp_path / "data")],
+                                stdout=sink, cwd=REPO_ROOT)
     try:
-        lines = iter(proc.stdout.readline, "")
-        ready = next(line for line in lines if line.startswith(READY_PREFIX))
+        wait_until(lambda: READY_PREFIX in out.read_text(), timeout_s=30, what="emulator",
+                   proc=proc, log=out)
+        ready = next(line for line in out.read_text().splitlines()
+                     if line.startswith(READY_PREFIX))
         assert ready[len(READY_PREFIX):].strip() == f"http://127.0.0.1:{PORT}"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-        proc.stdout.close()
