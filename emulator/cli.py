@@ -61,13 +61,16 @@ def serve(settings: EmulatorSettings) -> None:
         click.ClickException: the schema is invalid.
     """
     from emulator.app import create_app
-    from emulator.server import EmulatorServer, configure_logging, install_signal_handlers
+    from emulator.server import (EmulatorServer, configure_logging, install_signal_handlers,
+                                 log_requests)
 
     configure_logging(settings.verbose)
     try:
         app = create_app(settings)
     except SchemaError as exc:
         raise click.ClickException(f"schema: {exc}") from exc
+    if settings.verbose:
+        log_requests(app)
     state = app.extensions["emulator"]
     server = EmulatorServer(app, settings.host, settings.port)
     state.go_down = server.go_down
