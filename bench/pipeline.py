@@ -5,8 +5,10 @@ accuracy of the FileMaker rate limit. Real processes, loopback only, one run < ~
                                        [--rate-window-s 60] [--json]
 
 1. End to end: Redis (AOF, appendfsync always), the emulator answering instantly, the
-   gunicorn ingress and N Celery workers. After a warm-up, E events are sent (signed, 8
-   senders in parallel); the rate is E / (first send -> every event delivered).
+   gunicorn ingress and N Celery workers. After a warm-up, E events are sent (signed like
+   Stripe, 8 connections; by ``wrk`` when it is on PATH, else by 8 Python threads, which
+   take a core's worth of CPU from the machine); the rate is E / (first send -> every
+   event delivered).
 2. Drain: E events stored through the ingress while no worker runs, then the same N workers
    started; the rate is E / (first delivery -> last). The workers' side alone, measured
    the way the no-op rate is.
@@ -29,6 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "faults")]
+
+import wrk_sender  # noqa: E402  (bench/, beside this file)
 
 NOOP_QUEUE = "bench-noop"
 NOOP_COUNTER = "bench:noop:done"
@@ -53,8 +57,8 @@ def noop_worker(config_path: str, concurrency: int, name: str) -> None:
                      "--without-mingle", "--without-heartbeat", "--hostname", f"{name}@%h"])
 
 
-def end_to_end(p, events: int, workers: int, concurrency: int) -> dict:
-    from fault_harness import Sender, keys  # noqa: PLC0415
+def end_to_end(p, events: int, workers: int, concurrency: int, sender: str) -> dict:
+    from fault_harness import Sender, event, keys  # noqa: PLC0415
     from hookmaker.testing import wait_for  # noqa: PLC0415
 
     p.start_ingress(workers=2)
@@ -63,18 +67,27 @@ def end_to_end(p, events: int, workers: int, concurrency: int) -> dict:
     Sender(p).send_all("stripe", keys("evt_warm", 200), concurrency=8)
     p.wait_settled(60)
     before = p.counts()["accepted"]
-    sender = Sender(p)
-    started = time.monotonic()
-    sender.send_all("stripe", keys("evt_bench", events), concurrency=8)
-    sent_s = time.monotonic() - started
+    if sender == "wrk":
+        requests = wrk_sender.signed(Sender(p).sources, "stripe",
+                                     [event(k) for k in keys("evt_bench", events)],
+                                     f"{p.ingress_url}/hooks/stripe")
+        started = time.monotonic()
+        sent = wrk_sender.send_once(p.ingress_url, "/hooks/stripe", requests, connections=8)
+        acked, sent_s = sent["acknowledged"], time.monotonic() - started
+    else:
+        python_sender = Sender(p)
+        started = time.monotonic()
+        python_sender.send_all("stripe", keys("evt_bench", events), concurrency=8)
+        sent_s = time.monotonic() - started
+        acked = sum(1 for s in python_sender.ledger if s.acknowledged)
     wait_for(lambda: p.counts()["delivered"] >= before + events, timeout_s=300,
              what="every event delivered")
     took_s = time.monotonic() - started
-    acked = sum(1 for s in sender.ledger if s.acknowledged)
     for name in list(p.processes):
         p.stop(name)
-    return {"events": events, "acknowledged": acked, "send_s": round(sent_s, 2),
-            "seconds": round(took_s, 2), "events_per_s": round(events / took_s, 1),
+    return {"events": events, "acknowledged": acked, "sender": sender,
+            "send_s": round(sent_s, 2), "seconds": round(took_s, 2),
+            "events_per_s": round(events / took_s, 1),
             "ingress_per_s": round(events / sent_s, 1)}
 
 
@@ -147,6 +160,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--rate-window-s", type=int, default=60)
+    parser.add_argument("--sender", choices=["wrk", "python"],
+                        default="wrk" if wrk_sender.available() else "python",
+                        help="who sends the end-to-end events (default: wrk when on PATH)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--noop-worker", metavar="CONFIG")
     parser.add_argument("--name", default="noop")
@@ -165,7 +181,7 @@ def main() -> None:
             EmulatorProcess(EXAMPLE_SCHEMA, work / "emulator") as emulator:
         e2e = end_to_end(Pipeline(work / "e2e", redis_url=server.url,
                                   filemaker_url=emulator.url, prefix="bench", **fast),
-                         args.events, args.workers, args.concurrency)
+                         args.events, args.workers, args.concurrency, args.sender)
         drained = drain(Pipeline(work / "drain", redis_url=server.url,
                                  filemaker_url=emulator.url, prefix="drain", **fast),
                         args.events, args.workers, args.concurrency)
@@ -185,7 +201,8 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(f"end to end      {e2e['events_per_s']:8.1f} events/s  ({e2e['events']} events in "
-          f"{e2e['seconds']} s; ingress alone {e2e['ingress_per_s']}/s)")
+          f"{e2e['seconds']} s; sent by {e2e['sender']} at {e2e['ingress_per_s']}/s, "
+          f"{e2e['acknowledged']} acknowledged)")
     print(f"drain           {drained['events_per_s']:8.1f} events/s  ({drained['events']} stored "
           f"events in {drained['seconds']} s, workers only)")
     print(f"celery no-op    {noop['tasks_per_s']:8.1f} tasks/s   ({noop['tasks']} tasks in "
