@@ -13,6 +13,12 @@ The event is a realistic ~1.5 KB GitHub ``push`` JSON, HMAC-SHA256 signed, with 
 (server, app) pair is booted once, warmed up, then measured ``--runs`` times; the table shows
 the median run [min–max]. After each ingress run the bench checks that Redis holds at least
 as many events as wrk counted 2xx answers.
+
+A third app, the **reference**, is what the issue measured as the cheapest design worth
+having: Flask, the HMAC-SHA256 check and one Redis ``LPUSH`` of the body, then 202. It shows
+how much of the bare app's throughput this machine leaves for any ingress that verifies
+and stores, before the ingress's own features (dedupe, rate limits, the event store, the
+wake-up, request ids, metrics). ``--no-reference`` skips it.
 """
 
 from __future__ import annotations
@@ -41,8 +47,8 @@ from hookmaker.serve import GRANIAN_FACTORY, GUNICORN_APP, server_argv  # noqa: 
 from shared.config import load  # noqa: E402
 
 SECRET = "bench-secret-not-for-production"
-BARE_GUNICORN = "bench.ingress:bare_app()"
-BARE_GRANIAN = "bench.ingress:bare_app"
+APPS = {"bare": ("bench.ingress:bare_app()", "bench.ingress:bare_app"),
+        "reference": ("bench.ingress:reference_app()", "bench.ingress:reference_app")}
 
 CONFIG = """
 [redis]
@@ -97,6 +103,27 @@ def bare_app():
     @app.post("/hooks/<name>")
     def hook(name: str) -> Response:
         request.get_data()
+        return Response('{"id":"x"}', status=202, content_type="application/json")
+
+    return app
+
+
+def reference_app():
+    """The issue's reference: Flask, verify the GitHub HMAC, one ``LPUSH``, answer 202."""
+    import redis  # noqa: PLC0415
+    from flask import Flask, Response, request  # noqa: PLC0415
+    app = Flask("reference")
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    secret = SECRET.encode()
+
+    @app.post("/hooks/<name>")
+    def hook(name: str) -> Response:
+        body = request.get_data()
+        expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(request.headers.get("X-Hub-Signature-256", ""), expected):
+            return Response('{"error":"signature"}', status=401,
+                            content_type="application/json")
+        client.lpush("reference:queue", body)
         return Response('{"id":"x"}', status=202, content_type="application/json")
 
     return app
@@ -165,9 +192,9 @@ def serve(kind: str, server: str, config, *, port: int, workers: int, threads: i
     bind = f"127.0.0.1:{port}"
     argv = server_argv(config, server=server, bind=bind, workers=workers, threads=threads,
                        access_log=False)
-    if kind == "bare":
+    if kind in APPS:
         target = GRANIAN_FACTORY if server == "granian" else GUNICORN_APP
-        argv[argv.index(target)] = BARE_GRANIAN if server == "granian" else BARE_GUNICORN
+        argv[argv.index(target)] = APPS[kind][1 if server == "granian" else 0]
     log = workdir / f"{server}-{kind}.log"
     proc = spawn(argv, log=log, env=env, cwd=ROOT)
     wait_until(lambda: port_open("127.0.0.1", port), timeout_s=30, what=f"{server} {kind}",
@@ -175,7 +202,6 @@ def serve(kind: str, server: str, config, *, port: int, workers: int, threads: i
     return proc
 
 
-KINDS = ("bare", "ingress")
 
 
 def one_run(args: argparse.Namespace, client, server: str, kind: str, i: int, port: int,
@@ -219,13 +245,13 @@ def measure(args: argparse.Namespace) -> dict:
             threads = args.granian_threads if server == "granian" else args.threads
             procs, ports = {}, {}
             try:
-                for kind in KINDS:      # both up at once; runs alternate, so both see the
+                for kind in args.kinds:   # all up at once; runs alternate, so all see the
                     ports[kind] = free_port()   # same machine load
                     procs[kind] = serve(kind, server, config, port=ports[kind],
                                         workers=args.workers, threads=threads,
                                         workdir=workdir, env=env)
                 for i in range(args.runs + 1):      # round 0 is the warm-up
-                    for kind in KINDS:
+                    for kind in args.kinds:
                         run = one_run(args, client, server, kind, i, ports[kind], body,
                                       signature, workdir)
                         if i:
@@ -262,6 +288,14 @@ def summary(results: dict, args: argparse.Namespace) -> str:
         verdict = "meets" if rps >= 0.6 and p99 <= 3 else "MISSES"
         lines.append(f"{server}: ingress/bare throughput {rps:.2f} (target >= 0.6), "
                      f"p99 {p99:.2f}x (target <= 3): {verdict} the target")
+        ref = results.get((server, "reference"))
+        if ref:
+            ref_rps = statistics.median(r.rps for r in ref)
+            bare_rps = statistics.median(r.rps for r in bare)
+            ing_rps = statistics.median(r.rps for r in ing)
+            lines.append(f"{server}: reference/bare {ref_rps / bare_rps:.2f} (what this machine "
+                         f"leaves for verify + one write), ingress/reference "
+                         f"{ing_rps / ref_rps:.2f}")
     return "\n".join(lines)
 
 
@@ -279,7 +313,10 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=8, help="seconds per run")
     parser.add_argument("--warmup", type=int, default=2, help="seconds, not recorded")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-reference", dest="reference", action="store_false",
+                        help="skip the reference app (HMAC check and one LPUSH)")
     args = parser.parse_args()
+    args.kinds = ("bare", "reference", "ingress") if args.reference else ("bare", "ingress")
     if not shutil.which("wrk"):
         print("wrk is not on PATH (Debian: apt-get install -y wrk)", file=sys.stderr)
         return 2
