@@ -3,14 +3,15 @@
 Serve it with ``hookmaker ingress`` (gunicorn, or granian). Everything a request needs is
 built here, once: sources with their verifiers, rate limits and replies, the pooled Redis
 client, the accept script and the wake-up message template. The view's whole job is check,
-store, answer (``ingress/receive.py``).
+store, answer (``ingress/receive.py``). Webhooks (``POST /hooks/<source>``) take the hot
+path in front of Flask (``ingress/hotpath.py``); health, readiness, the OpenAPI document,
+metrics and every other method or path are Flask's.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -20,8 +21,10 @@ from werkzeug.exceptions import HTTPException
 
 from ingress import observe
 from ingress.accept import Acceptor
+from ingress.hotpath import WebhookPath
 from ingress.openapi import document_json
-from ingress.problems import PROBLEMS, Rejected, from_rejected, problem
+from ingress.problems import (Rejected, from_rejected, http_problem, problem,
+                              request_id_for, unexpected_problem)
 from ingress.receive import receive
 from ingress.sources import ReadySource, global_limit, prepare
 from shared import logs
@@ -33,9 +36,6 @@ from shared.redisconn import connect
 
 log = logging.getLogger("hookmaker.ingress")
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-HTTP_REASONS = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large",
-                415: "unsupported-media-type"}
 JSON = "application/json"
 
 
@@ -64,11 +64,11 @@ def create_app(config: Config) -> Flask:
                         poke_after_s=config.worker.reconcile_grace_s,
                         retry_after_s=config.ingress.retry_after_s,
                         global_limit=global_limit(config))
-    app.extensions["hookmaker"] = IngressState(
-        config=config, sources=sources, redis=client, acceptor=acceptor,
-        openapi=document_json())
+    state = IngressState(config=config, sources=sources, redis=client, acceptor=acceptor,
+                         openapi=document_json())
+    app.extensions["hookmaker"] = state
     route = {"provide_automatic_options": False}
-    app.add_url_rule("/hooks/<source_name>", "receive", receive, methods=["POST"], **route)
+    app.add_url_rule("/hooks/<source_name>", "receive", _receive, methods=["POST"], **route)
     app.add_url_rule("/healthz", "healthz", _healthz, **route)
     app.add_url_rule("/readyz", "readyz", _readyz, **route)
     app.add_url_rule("/openapi.json", "openapi", _openapi, **route)
@@ -78,6 +78,7 @@ def create_app(config: Config) -> Flask:
     app.register_error_handler(Rejected, _rejected)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    app.wsgi_app = WebhookPath(app.wsgi_app, state)       # type: ignore[method-assign]
     return app
 
 
@@ -104,9 +105,14 @@ def _openapi() -> Response:
     return Response(current_app.extensions["hookmaker"].openapi, content_type=JSON)
 
 
+def _receive(source_name: str) -> Response:
+    """The Flask route of webhooks: served here only when something calls Flask's own
+    ``wsgi_app`` past the hot path. The rule also answers 405 to other methods."""
+    return receive(current_app.extensions["hookmaker"], request, source_name)
+
+
 def _request_id() -> None:
-    incoming = request.headers.get("X-Request-Id", "")
-    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
+    g.request_id = request_id_for(request.headers.get("X-Request-Id", ""))
 
 
 def _tag_response(response: Response) -> Response:
@@ -119,15 +125,8 @@ def _rejected(exc: Rejected) -> Response:
 
 
 def _http_error(exc: HTTPException) -> Response:
-    code = exc.code or 500
-    reason = HTTP_REASONS.get(code, "internal" if code >= 500 else "bad-request")
-    headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
-    detail = exc.description if PROBLEMS[reason][0] == code else "the request is malformed"
-    return problem(reason, detail or exc.name, request_id=g.get("request_id", ""),
-                   headers=headers)
+    return http_problem(exc, g.get("request_id", ""))
 
 
 def _unexpected(exc: Exception) -> Response:
-    log.exception("unexpected error; answered 500 (nothing was acknowledged)")
-    return problem("internal", "an unexpected error; the event was not stored",
-                   request_id=g.get("request_id", ""), retry_after_s=5)
+    return unexpected_problem(g.get("request_id", ""))

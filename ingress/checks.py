@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from flask import Request
+from werkzeug.wrappers import Request
 
 from ingress.problems import Rejected
 from ingress.sources import ReadySource, accepted, media_type

@@ -1,5 +1,9 @@
 """``POST /hooks/<source>``: check, store, wake a worker, answer. Nothing else.
 
+``receive`` takes the request and the ingress's state explicitly, with no framework
+globals: :mod:`ingress.hotpath` calls it for every webhook without Flask's request
+machinery, and the Flask route (kept for everything the hot path passes on) calls it too.
+
 The order: known source (404), content type (415), declared size (413), IP allowlist (403),
 body read up to the limit (413), signature and timestamp (401), handshake (answered inline),
 then one atomic Redis step: rate limits (429), dedupe, store, wake-up (503 if Redis does not
@@ -10,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
-from flask import Response, current_app, request
+from flask import Response
+from werkzeug.wrappers import Request
 
 from ingress.accept import Outcome
 from ingress.checks import (check_address, check_content_type, check_declared_size,
@@ -21,13 +27,20 @@ from ingress.problems import Rejected
 from ingress.sources import ReadySource
 from ingress.verifiers import SignedRequest, VerificationFailed
 
+if TYPE_CHECKING:
+    from ingress.app import IngressState
+
 log = logging.getLogger("hookmaker.ingress")
 
 JSON = "application/json"
 
 
-def receive(source_name: str) -> Response:
-    state = current_app.extensions["hookmaker"]
+def receive(state: "IngressState", request: Request, source_name: str) -> Response:
+    """Answer one webhook delivery.
+
+    Raises:
+        Rejected: the request is refused (answered as problem+json by the caller).
+    """
     source = state.sources.get(source_name)
     if source is None:
         raise Rejected("unknown-source", "no source by that name is configured")
