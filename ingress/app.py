@@ -10,7 +10,6 @@ metrics and every other method or path are Flask's.
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -33,8 +32,6 @@ from shared.config import Config, config_path, load
 from shared.eventstore import EventStore, ReplicaWait
 from shared.keys import Keys
 from shared.redisconn import connect
-
-log = logging.getLogger("hookmaker.ingress")
 
 JSON = "application/json"
 
