@@ -62,8 +62,12 @@ def available() -> bool:
 
 
 def _lua(text: str | bytes) -> str:
+    """A Lua long string holding ``text`` verbatim (its level chosen so nothing closes it)."""
     value = text.decode() if isinstance(text, bytes) else text
-    return "[==[" + value + "]==]"
+    level = 1
+    while f"]{'=' * level}]" in value:
+        level += 1
+    return f"[{'=' * level}[{value}]{'=' * level}]"
 
 
 def send_once(url: str, path: str, requests: Sequence[tuple[Mapping[str, str], bytes]], *,
@@ -85,7 +89,7 @@ def send_once(url: str, path: str, requests: Sequence[tuple[Mapping[str, str], b
         deadline = started + timeout_s
         while len(list(done_dir.iterdir())) < threads and proc.poll() is None \
                 and time.monotonic() < deadline:
-            time.sleep(0.002)
+            time.sleep(0.01)
         took_s = time.monotonic() - started
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
@@ -93,6 +97,7 @@ def send_once(url: str, path: str, requests: Sequence[tuple[Mapping[str, str], b
     if len(shares) < threads:
         raise RuntimeError(f"wrk did not send everything in {timeout_s} s:\n{out}\n{err}")
     return {"acknowledged": sum(shares), "seconds": took_s}
+
 
 def signed(sources: Mapping, source: str, payloads: Sequence[dict], url: str
            ) -> list[tuple[dict[str, str], bytes]]:
