@@ -142,7 +142,9 @@ def test_accept_rate_limited_stores_and_counts_nothing(store, redis_client):
 
 
 def test_accept_checks_every_limit_before_spending_any(store, redis_client):
-    roomy = RateLimit(key="t:rl:roomy", interval_us=1_000, tolerance_us=1_000_000)
+    # roomy's key lives as long as its interval: 5 s, so it cannot expire mid-test (with 1 ms
+    # it did, on a loaded machine, and the test compared a vanished key).
+    roomy = RateLimit(key="t:rl:roomy", interval_us=5_000_000, tolerance_us=60_000_000)
     tight = RateLimit(key="t:rl:tight", interval_us=60_000_000, tolerance_us=0)
     store.accept(_envelope("a"), poke_after_s=2, limits=[roomy, tight])
     before = redis_client.get("t:rl:roomy")
