@@ -58,19 +58,18 @@ def noop_worker(config_path: str, concurrency: int, name: str) -> None:
 
 
 def end_to_end(p, events: int, workers: int, concurrency: int, sender: str) -> dict:
-    from fault_harness import Sender, event, keys  # noqa: PLC0415
+    from fault_harness import Sender, keys  # noqa: PLC0415
     from hookmaker.testing import wait_for  # noqa: PLC0415
 
     p.start_ingress(workers=2)
     for i in range(workers):
         p.start_worker(f"w{i + 1}", concurrency=concurrency)
-    Sender(p).send_all("stripe", keys("evt_warm", 200), concurrency=8)
+    warm = Sender(p)
+    warm.send_all("stripe", keys("evt_warm", 200), concurrency=8)
     p.wait_settled(60)
     before = p.counts()["accepted"]
     if sender == "wrk":
-        requests = wrk_sender.signed(Sender(p).sources, "stripe",
-                                     [event(k) for k in keys("evt_bench", events)],
-                                     f"{p.ingress_url}/hooks/stripe")
+        requests = [warm.signed("stripe", k) for k in keys("evt_bench", events)]
         started = time.monotonic()
         sent = wrk_sender.send_once(p.ingress_url, "/hooks/stripe", requests, connections=8)
         acked, sent_s = sent["acknowledged"], time.monotonic() - started

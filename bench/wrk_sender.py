@@ -2,14 +2,13 @@
 
 The end-to-end benchmark uses it so that the machine's two cores go to Hookmaker, not to a
 Python load generator: a Python sender costs about as much CPU per request as the ingress.
-Every request is signed here, just before ``wrk`` starts (well inside any timestamp
-tolerance); each wrk thread sends its share once, counts the answers that carry an event
-id (``{"id": ...}``: 202 or 200 duplicate), and stops.
+The caller signs every request just before (well inside any timestamp tolerance). Each wrk
+thread sends its share once, counts the answers that carry an event id (``{"id": ...}``:
+202 or 200 duplicate), and stops.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import subprocess
@@ -97,18 +96,3 @@ def send_once(url: str, path: str, requests: Sequence[tuple[Mapping[str, str], b
     if len(shares) < threads:
         raise RuntimeError(f"wrk did not send everything in {timeout_s} s:\n{out}\n{err}")
     return {"acknowledged": sum(shares), "seconds": took_s}
-
-
-def signed(sources: Mapping, source: str, payloads: Sequence[dict], url: str
-           ) -> list[tuple[dict[str, str], bytes]]:
-    """Each payload as JSON with the source's signature headers, signed now."""
-    ready = sources[source]
-    now = time.time()
-    out = []
-    for payload in payloads:
-        body = json.dumps(payload).encode()
-        headers = {"Content-Type": "application/json"}
-        headers.update(ready.verifier.sign(body, ready.secrets[0], now, ready.options,
-                                           url=url))
-        out.append((headers, body))
-    return out

@@ -56,14 +56,20 @@ class Sender:
         self._lock = threading.Lock()
         self._local = threading.local()
 
-    def send(self, source: str, key: str, *, headers: dict[str, str] | None = None,
-             payload: dict | None = None) -> Send:
+    def signed(self, source: str, key: str, payload: dict | None = None
+               ) -> tuple[dict[str, str], bytes]:
+        """The headers and body of one event, signed now with the source's first secret."""
         body = json.dumps(payload or event(key)).encode()
         ready = self.sources[source]
+        headers = {"Content-Type": "application/json"}
+        headers.update(ready.verifier.sign(body, ready.secrets[0], time.time(), ready.options,
+                                           url=f"{self.pipeline.ingress_url}/hooks/{source}"))
+        return headers, body
+
+    def send(self, source: str, key: str, *, headers: dict[str, str] | None = None,
+             payload: dict | None = None) -> Send:
+        sent, body = self.signed(source, key, payload)
         url = f"{self.pipeline.ingress_url}/hooks/{source}"
-        sent = {"Content-Type": "application/json"}
-        sent.update(ready.verifier.sign(body, ready.secrets[0], time.time(), ready.options,
-                                        url=url))
         sent.update(headers or {})
         try:
             answer = self._session().post(url, data=body, headers=sent,
